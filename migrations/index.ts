@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+import * as createPartners from './20261127000001_create_webhook_partners.js';
+import * as createDedupe from './20261127000002_create_webhook_dedupe.js';
+import * as createOutbox from './20261127000003_create_webhook_outbox.js';
+
+export interface NamedMigration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Append-only and in order: knex records these names in `webhook_migrations`, and an applied
+ * migration is never edited. The list is static (not a directory scan) so it works the same from
+ * TypeScript sources, compiled JavaScript and a bundled host.
+ */
+export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
+  { name: '20261127000001_create_webhook_partners', ...createPartners },
+  { name: '20261127000002_create_webhook_dedupe', ...createDedupe },
+  { name: '20261127000003_create_webhook_outbox', ...createOutbox },
+]);

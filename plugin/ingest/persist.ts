@@ -1,0 +1,116 @@
+import type { Knex } from 'knex';
+import { StoreUnavailableError, WebhookError } from '../errors.js';
+import type { DbClock } from '../store/db-clock.js';
+import type { Dialect } from '../store/dialect.js';
+import { insertEvents, type InboundEvent, type InsertOutcome } from '../store/inbox.js';
+import type { Logger } from '../types.js';
+import type { FastPath } from '../worker/dispatcher.js';
+import { createBatcher, type Settled } from './batcher.js';
+
+export interface PersistResult {
+  outcome: InsertOutcome;
+}
+
+export interface PersistDeps {
+  knex: Knex;
+  dialect: Dialect;
+  dbClock: DbClock;
+  logger: Logger;
+  maxBatchSize: number;
+  maxQueued: number;
+  maxConcurrentCommits: number;
+  deadlockRetries: number;
+  retryAfterSeconds: number;
+  /** The dispatcher's door: claims to write with new rows, and where to hand the claimed events. */
+  fastPath: FastPath;
+}
+
+export type Persist = ((event: InboundEvent) => Promise<PersistResult>) & { readonly queued: number };
+
+/**
+ * Commits events through the batcher. A batch is one transaction; a deadlock retries it; an
+ * unreachable database fails it (503 for every request in it); any other error splits it so that one
+ * bad row cannot fail the innocent requests that happened to share its transaction.
+ */
+export function createPersist(deps: PersistDeps): Persist {
+  const { knex, dialect, dbClock, logger, fastPath } = deps;
+  const unavailable = (cause: unknown) =>
+    new WebhookError(503, 'store_unavailable', 'the event could not be stored; retry later', {
+      retryAfterSeconds: deps.retryAfterSeconds,
+      cause,
+    });
+
+  async function commit(events: InboundEvent[]): Promise<PersistResult[]> {
+    const claims = fastPath.reserve(events.length);
+    let outcomes;
+    const receivedAtMs = dbClock.now();
+    try {
+      outcomes = await withDeadlockRetry(() => knex.transaction((trx) => insertEvents(trx, dialect, events, receivedAtMs, claims)));
+    } catch (error) {
+      fastPath.release(claims.length);
+      throw error;
+    }
+    // Committed: from here on the outbox holds these events whatever happens to this process.
+    let used = 0;
+    const results = outcomes.map(({ outcome, outboxId }, i): PersistResult => {
+      const claim = claims[i];
+      if (!claim || outboxId === null) return { outcome };
+      used += 1;
+      const event = events[i]!;
+      fastPath.dispatch({
+        outboxId,
+        partner: event.partner,
+        eventId: event.eventId,
+        eventType: event.eventType,
+        payload: event.payload,
+        receivedAtMs,
+        attempt: 1,
+        lockedBy: claim.lockedBy,
+        lockedUntilMs: claim.lockedUntilMs,
+      });
+      return { outcome };
+    });
+    fastPath.release(claims.length - used);
+    return results;
+  }
+
+  async function withDeadlockRetry<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!dialect.isDeadlock(error) || attempt >= deps.deadlockRetries) throw error;
+        logger.warn({ attempt: attempt + 1 }, 'deadlock while storing events; retrying the batch');
+      }
+    }
+  }
+
+  async function run(events: InboundEvent[]): Promise<Settled<PersistResult>[]> {
+    try {
+      return (await commit(events)).map((value) => ({ ok: true as const, value }));
+    } catch (error) {
+      if (events.length === 1 || dialect.isUnavailable(error) || dialect.isDeadlock(error)) {
+        logger.error({ err: error, events: events.length }, 'events could not be committed; answering 503');
+        return events.map(() => ({ ok: false as const, error: unavailable(error) }));
+      }
+      logger.warn({ err: error, events: events.length }, 'batch failed; committing its events one by one');
+      const results: Settled<PersistResult>[] = [];
+      for (const event of events) results.push(...(await run([event])));
+      return results;
+    }
+  }
+
+  const batcher = createBatcher<InboundEvent, PersistResult>({
+    maxBatchSize: deps.maxBatchSize,
+    maxQueued: deps.maxQueued,
+    maxConcurrent: deps.maxConcurrentCommits,
+    run,
+    overloaded: () =>
+      new WebhookError(503, 'overloaded', 'too many events are waiting to be stored; retry later', {
+        retryAfterSeconds: deps.retryAfterSeconds,
+        cause: new StoreUnavailableError('ingest queue full'),
+      }),
+  });
+
+  return Object.defineProperty((event: InboundEvent) => batcher.submit(event), 'queued', { get: () => batcher.size }) as Persist;
+}

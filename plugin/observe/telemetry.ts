@@ -1,0 +1,30 @@
+/**
+ * The events other modules report; observe/metrics.ts turns them into Prometheus series. Modules
+ * depend on this interface, not on prom-client, so tests can pass a recorder and a host without
+ * metrics pays nothing.
+ */
+export type RequestOutcome =
+  | 'accepted'
+  | 'duplicate'
+  | 'unknown_partner'
+  | 'partner_disabled'
+  | 'ip_not_allowed'
+  | 'rate_limited'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'request_timeout'
+  | 'bad_request'
+  | 'unauthorized'
+  | 'store_unavailable'
+  | 'internal_error';
+
+export type AttemptOutcome = 'done' | 'unhandled' | 'retry' | 'dead' | 'lease_lost';
+
+export interface Telemetry {
+  /** One request to the receive route finished; `seconds` from arrival to answer. */
+  request(partner: string, outcome: RequestOutcome, seconds: number): void;
+  /** One processing attempt finished. */
+  attempt(partner: string, outcome: AttemptOutcome, seconds: number): void;
+}
+
+export const noTelemetry: Telemetry = Object.freeze({ request: () => undefined, attempt: () => undefined });

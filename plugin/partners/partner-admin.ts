@@ -1,0 +1,173 @@
+import type { Knex } from 'knex';
+import { WebhookError } from '../errors.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { openSecret, parseStoredSecrets, sealSecret, type StoredSecret } from '../secrets/stored-secret.js';
+import { getScheme, isSchemeName, SCHEME_NAMES } from '../signatures/index.js';
+import type { Dialect } from '../store/dialect.js';
+import {
+  findPartnerRow,
+  insertPartnerRow,
+  listPartnerRows,
+  updatePartnerRow,
+  type PartnerRow,
+} from '../store/partners.js';
+import type { Clock, SchemeName } from '../types.js';
+import { partnerSettingsSchema, readPartnerSettings, type PartnerSettings } from './partner-settings.js';
+import { isValidSlug } from './slug.js';
+
+/** What the CLI and the admin routes show of a partner: never a secret, only when each was added. */
+export interface PartnerView {
+  slug: string;
+  scheme: SchemeName;
+  enabled: boolean;
+  settings: PartnerSettings;
+  secrets: Array<{ addedAt: string; encrypted: boolean }>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PartnerAdminDeps {
+  knex: Knex;
+  dialect: Dialect;
+  secretBox: SecretBox | null;
+  clock: Clock;
+}
+
+export interface AddPartnerInput {
+  slug: string;
+  scheme?: string;
+  secret?: string;
+  settings?: unknown;
+}
+
+const invalid = (message: string) => new WebhookError(400, 'bad_request', message);
+const notFound = (slug: string) => new WebhookError(404, 'not_found', `no partner "${slug}"`);
+
+/** Partner management shared by the CLI and the admin routes; secrets are sealed here and nowhere else. */
+export function createPartnerAdmin(deps: PartnerAdminDeps) {
+  const { knex, dialect, secretBox, clock } = deps;
+
+  function view(row: PartnerRow): PartnerView {
+    const secrets = parseStoredSecrets(row.secrets, row.slug);
+    return {
+      slug: row.slug,
+      scheme: row.scheme,
+      enabled: row.enabled,
+      settings: readPartnerSettings(row.settings).settings,
+      secrets: secrets.map((s) => ({ addedAt: s.addedAt, encrypted: typeof s.enc === 'string' })),
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+
+  function checkedSecret(scheme: SchemeName, secret: string | undefined): string {
+    const value = secret ?? getScheme(scheme).generateSecret();
+    const problem = getScheme(scheme).checkSecret(value);
+    if (problem) throw invalid(`unusable secret for ${scheme}: ${problem}`);
+    return value;
+  }
+
+  /** Read-modify-write of one partner row under a row lock, so concurrent rotations do not lose a secret. */
+  async function modify(slug: string, change: (row: PartnerRow) => Parameters<typeof updatePartnerRow>[2]): Promise<PartnerView> {
+    return knex.transaction(async (trx) => {
+      const row = await findPartnerRow(trx, dialect, slug, { forUpdate: true });
+      if (!row) throw notFound(slug);
+      await updatePartnerRow(trx, slug, change(row), clock.now());
+      return view((await findPartnerRow(trx, dialect, slug))!);
+    });
+  }
+
+  return {
+    async add(input: AddPartnerInput): Promise<{ partner: PartnerView; secret: string }> {
+      if (!isValidSlug(input.slug)) throw invalid('slug must be 1 to 64 of a-z, 0-9, "-" and "_"');
+      const scheme = input.scheme ?? 'hmac-sha256';
+      if (!isSchemeName(scheme)) throw invalid(`scheme must be one of ${SCHEME_NAMES.join(', ')}`);
+      const settings = partnerSettingsSchema.safeParse(input.settings ?? {});
+      if (!settings.success) throw invalid(`invalid settings: ${settings.error.issues[0]!.path.join('.')}: ${settings.error.issues[0]!.message}`);
+      const secret = checkedSecret(scheme, input.secret);
+      const secrets: StoredSecret[] = [sealSecret(secretBox, input.slug, secret, new Date(clock.now()))];
+      try {
+        await insertPartnerRow(
+          knex,
+          { slug: input.slug, scheme, secrets: JSON.stringify(secrets), enabled: true, settings: JSON.stringify(settings.data) },
+          clock.now(),
+        );
+      } catch (error) {
+        if (dialect.isDuplicateKey(error)) throw new WebhookError(409, 'conflict', `partner "${input.slug}" already exists`);
+        throw error;
+      }
+      return { partner: await this.show(input.slug), secret };
+    },
+
+    async list(): Promise<PartnerView[]> {
+      return (await listPartnerRows(knex, dialect)).map(view);
+    },
+
+    async show(slug: string): Promise<PartnerView> {
+      const row = isValidSlug(slug) ? await findPartnerRow(knex, dialect, slug) : null;
+      if (!row) throw notFound(slug);
+      return view(row);
+    },
+
+    setEnabled(slug: string, enabled: boolean): Promise<PartnerView> {
+      return modify(slug, () => ({ enabled }));
+    },
+
+    updateSettings(slug: string, patch: Record<string, unknown>): Promise<PartnerView> {
+      return modify(slug, (row) => {
+        const merged = Object.fromEntries(
+          Object.entries({ ...readPartnerSettings(row.settings).settings, ...patch }).filter(([, v]) => v !== undefined && v !== null),
+        );
+        const parsed = partnerSettingsSchema.safeParse(merged);
+        if (!parsed.success) throw invalid(`invalid settings: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
+        return { settings: JSON.stringify(parsed.data) };
+      });
+    },
+
+    /** Adds a secret in front of the others; the old ones keep verifying until retired. */
+    async rotate(slug: string, secret?: string): Promise<{ partner: PartnerView; secret: string }> {
+      let added = '';
+      const partner = await modify(slug, (row) => {
+        added = checkedSecret(row.scheme, secret);
+        const secrets = [sealSecret(secretBox, slug, added, new Date(clock.now())), ...parseStoredSecrets(row.secrets, slug)];
+        return { secrets: JSON.stringify(secrets) };
+      });
+      return { partner, secret: added };
+    },
+
+    /** Keeps only the newest secret. */
+    async retireSecrets(slug: string): Promise<{ partner: PartnerView; retired: number }> {
+      let retired = 0;
+      const partner = await modify(slug, (row) => {
+        const secrets = parseStoredSecrets(row.secrets, slug);
+        retired = Math.max(0, secrets.length - 1);
+        return { secrets: JSON.stringify(secrets.slice(0, 1)) };
+      });
+      return { partner, retired };
+    },
+
+    /**
+     * Re-seals every stored secret from one key to another (either may be null: plaintext), one
+     * partner per transaction; a partner whose secrets the old key cannot open stops the run with
+     * its name and leaves the rest as they were.
+     */
+    async reencrypt(from: SecretBox | null, to: SecretBox | null): Promise<{ partners: number; secrets: number }> {
+      let partners = 0;
+      let secrets = 0;
+      for (const { slug } of await listPartnerRows(knex, dialect)) {
+        await modify(slug, (row) => {
+          // Entries already under the new key are kept, so an interrupted run can simply be repeated.
+          const resealed = parseStoredSecrets(row.secrets, slug).map((s) =>
+            to && s.enc?.split('.')[1] === to.kid ? s : sealSecret(to, slug, openSecret(from, slug, s), new Date(s.addedAt)),
+          );
+          partners += 1;
+          secrets += resealed.length;
+          return { secrets: JSON.stringify(resealed) };
+        });
+      }
+      return { partners, secrets };
+    },
+  };
+}
+
+export type PartnerAdmin = ReturnType<typeof createPartnerAdmin>;

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { parseLocation } from '../signatures/event-locator.js';
+
+/** Per-partner settings, stored as JSON in webhook_partners.settings. All optional. */
+const location = z.string().superRefine((value, ctx) => {
+  const problem = parseLocation(value);
+  if (typeof problem === 'string') ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const partnerSettingsSchema = z
+  .object({
+    toleranceSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+    /** Content types accepted besides application/json and application/*+json. */
+    contentTypes: z.array(z.string().regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+*-]+$/i)).max(20).optional(),
+    idFrom: location.optional(),
+    typeFrom: location.optional(),
+    rateLimit: z.object({ perSecond: z.number().positive(), burst: z.number().int().min(1) }).strict().optional(),
+    allowIps: z.array(z.string().min(1)).max(1000).optional(),
+  })
+  .strict();
+
+export type PartnerSettings = z.output<typeof partnerSettingsSchema>;
+
+/** Parses stored settings; a row edited by hand into nonsense reads as no settings rather than crashing. */
+export function readPartnerSettings(json: string): { settings: PartnerSettings; problem: string | null } {
+  try {
+    const parsed = partnerSettingsSchema.safeParse(JSON.parse(json));
+    if (parsed.success) return { settings: parsed.data, problem: null };
+    return { settings: {}, problem: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  } catch {
+    return { settings: {}, problem: 'not valid JSON' };
+  }
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/**
+ * The plugin's data options: everything a host can put in a config file. The manifest's JSON Schema
+ * is generated from this (scripts/write-manifest.ts) and a test keeps the two equal.
+ */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
+
+const receive = z
+  .object({
+    bodyLimitBytes: int(1, 64 * 1024 * 1024).default(1024 * 1024).describe('Largest body accepted; larger gets 413 without reading further.'),
+    bodyTimeoutMs: int(100).default(10_000).describe('Time allowed to read a whole body; a slower client gets 408.'),
+    maxJsonDepth: int(1, 10_000).default(64).describe('Deepest JSON nesting accepted in a body.'),
+    defaultToleranceSeconds: int(1).default(300).describe('Signed timestamps may be this far from now, both ways (partners may override).'),
+    retryAfterSeconds: int(1).default(5).describe('Retry-After sent with 503.'),
+    trustedProxies: z.array(z.string()).default([]).describe('CIDRs of proxies whose X-Forwarded-For is believed when checking IP allowlists.'),
+    maxHeaderCount: int(1).default(100).describe('Requests with more headers are refused with 400.'),
+  })
+  .prefault({});
+
+const ingest = z
+  .object({
+    maxBatchSize: int(1, 1000).default(200).describe('Most events committed in one shared transaction.'),
+    maxQueued: int(1).default(5000).describe('Events waiting for a commit beyond which requests get 503.'),
+    maxConcurrentCommits: int(1, 64).default(2).describe('Commit transactions in flight at once.'),
+    deadlockRetries: int(0, 20).default(3).describe('Times a batch is retried after a deadlock before answering 503.'),
+  })
+  .prefault({});
+
+const backoff = z
+  .object({
+    initialMs: int(1).default(10_000).describe('Delay before the first retry.'),
+    factor: z.number().min(1).default(2).describe('Each retry waits this many times longer than the one before.'),
+    maxMs: int(1).default(6 * 60 * 60 * 1000).describe('Longest delay between attempts.'),
+    jitter: z.number().min(0).max(1).default(0.2).describe('Fraction of each delay drawn at random, so retries of a burst spread out.'),
+  })
+  .prefault({});
+
+const processing = z
+  .object({
+    concurrency: int(1, 1000).default(8).describe('Handlers running at once in this process.'),
+    queueLimit: int(1).default(1000).describe('Events held in memory; beyond it they wait in the outbox for the poller.'),
+    handlerTimeoutMs: int(1).default(30_000).describe('A handler running longer fails its attempt.'),
+    leaseMs: int(1000).default(60_000).describe('How long a claim lasts; a row whose process died is retried after it.'),
+    maxAttempts: int(1, 1000).default(10).describe('Attempts before an event is dead.'),
+    backoff,
+    pollIntervalMs: int(1).default(200).describe('Poll interval while there is work.'),
+    maxPollIntervalMs: int(1).default(2000).describe('Longest idle poll interval (idle polling backs off to it).'),
+    claimBatchSize: int(1, 10_000).default(100).describe('Rows one poll claims at most.'),
+    stopTimeoutMs: int(0).default(10_000).describe('stop() waits this long for running handlers, then releases their rows.'),
+  })
+  .prefault({});
+
+const retention = z
+  .object({
+    enabled: z.boolean().default(false).describe('Prune in the background (one process at a time).'),
+    dedupeDays: z.number().positive().default(30).describe('Dedupe rows are kept this many days.'),
+    doneDays: z.number().positive().default(7).describe('Done outbox rows are kept this many days; dead rows are never pruned automatically.'),
+    intervalMs: int(1000).default(60 * 60 * 1000).describe('Time between background prunes.'),
+    batchSize: int(1, 100_000).default(1000).describe('Rows deleted per short transaction.'),
+  })
+  .prefault({});
+
+const health = z
+  .object({
+    maxPendingAgeSeconds: z.number().positive().default(600).describe('/_health answers 503 when the oldest pending event is older.'),
+    timeoutMs: int(1).default(1000).describe('/_health answers 503 when the database takes longer.'),
+  })
+  .prefault({});
+
+const alerts = z
+  .object({
+    oldestPendingSeconds: z.number().positive().optional().describe('Alert when the oldest pending event is older than this.'),
+    deadRowsAdded: int(1).optional().describe('Alert when this many rows went dead within the window.'),
+    failureRatio: z.number().min(0).max(1).optional().describe('Alert when this fraction of attempts failed within the window.'),
+    windowSeconds: z.number().positive().default(300).describe('The window the dead-row and failure-ratio alerts look at.'),
+    checkIntervalMs: int(100).default(15_000).describe('How often the alert conditions are evaluated.'),
+  })
+  .prefault({});
+
+export const settingsSchema = z
+  .object({
+    instanceId: z.string().min(1).max(128).optional().describe('Names this process in locked_by; default host:pid:random.'),
+    secretKey: z.string().optional().describe('32-byte key (64 hex or base64) encrypting partner secrets; default WEBHOOKS_SECRET_KEY.'),
+    partnerCacheMs: int(0, 500).default(400).describe('Partner changes reach this process within twice this time plus one query.'),
+    logBodies: z.boolean().default(false).describe('Log payload bodies of rejected requests and failed attempts (debug only).'),
+    receive,
+    ingest,
+    processing,
+    retention,
+    health,
+    alerts,
+  })
+  .strict();
+
+export type SettingsInput = z.input<typeof settingsSchema>;
+export type Settings = z.output<typeof settingsSchema>;

@@ -1,0 +1,135 @@
+import { createPublicKey, randomBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { anyBytesEqual, decodeBase64, hmacSha256 } from './constant-time.js';
+import { firstBodyField } from './event-locator.js';
+import { headerValue, readHeader } from './header.js';
+import { isFreshTimestamp } from './timestamp.js';
+import type { SignatureScheme, Verdict } from './types.js';
+
+// https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
+const ID = 'webhook-id';
+const TIMESTAMP = 'webhook-timestamp';
+const SIGNATURE = 'webhook-signature';
+const SYMMETRIC_PREFIX = 'whsec_';
+const PUBLIC_KEY_PREFIX = 'whpk_';
+/** Entries looked at per request: rotation needs a handful, an attacker could send thousands. */
+export const MAX_SIGNATURE_ENTRIES = 32;
+/** `v1a,` plus 88 base64 characters of an ed25519 signature is the longest legitimate entry. */
+export const MAX_ENTRY_LENGTH = 128;
+const MIN_HMAC_KEY_BYTES = 16;
+const HMAC_BYTES = 32;
+const ED25519_KEY_BYTES = 32;
+const ED25519_SIGNATURE_BYTES = 64;
+
+export type StandardKey = { kind: 'hmac'; key: Buffer } | { kind: 'ed25519'; key: KeyObject };
+
+/**
+ * The prefix is required: it is what tells an HMAC secret from a public key, so an unprefixed
+ * value (which the reference libraries read as a raw HMAC secret) is refused, and checkSecret tells
+ * the admin to add `whsec_`. The base64 part may omit its trailing `=`.
+ */
+export function parseStandardSecret(secret: string): { ok: true; key: StandardKey } | { ok: false; reason: string } {
+  if (secret.startsWith(SYMMETRIC_PREFIX)) {
+    const key = decodeBase64(secret.slice(SYMMETRIC_PREFIX.length), { allowUnpadded: true });
+    if (key === null) return { ok: false, reason: 'the part after whsec_ is not valid base64' };
+    if (key.length < MIN_HMAC_KEY_BYTES) {
+      return { ok: false, reason: `the whsec_ key is ${key.length} bytes, at least ${MIN_HMAC_KEY_BYTES} are needed` };
+    }
+    return { ok: true, key: { kind: 'hmac', key } };
+  }
+  if (secret.startsWith(PUBLIC_KEY_PREFIX)) {
+    const raw = decodeBase64(secret.slice(PUBLIC_KEY_PREFIX.length), { allowUnpadded: true });
+    if (raw === null) return { ok: false, reason: 'the part after whpk_ is not valid base64' };
+    if (raw.length !== ED25519_KEY_BYTES) {
+      return { ok: false, reason: `a whpk_ key must be a raw 32-byte ed25519 public key, got ${raw.length} bytes` };
+    }
+    try {
+      const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+      return { ok: true, key: { kind: 'ed25519', key } };
+    } catch {
+      return { ok: false, reason: 'the whpk_ key is not a valid ed25519 public key' };
+    }
+  }
+  return { ok: false, reason: 'expected whsec_<base64> (or whpk_<base64> for an ed25519 public key)' };
+}
+
+function parseEntries(value: string): { v1: Buffer[]; v1a: Buffer[] } {
+  const v1: Buffer[] = [];
+  const v1a: Buffer[] = [];
+  for (const entry of value.split(' ', MAX_SIGNATURE_ENTRIES)) {
+    if (entry.length > MAX_ENTRY_LENGTH) continue;
+    const comma = entry.indexOf(',');
+    const version = entry.slice(0, comma);
+    // Unknown versions are skipped, not fatal: the spec lets senders add schemes over time.
+    if (comma < 0 || (version !== 'v1' && version !== 'v1a')) continue;
+    const bytes = decodeBase64(entry.slice(comma + 1));
+    if (version === 'v1' && bytes?.length === HMAC_BYTES) v1.push(bytes);
+    if (version === 'v1a' && bytes?.length === ED25519_SIGNATURE_BYTES) v1a.push(bytes);
+  }
+  return { v1, v1a };
+}
+
+function verifiesEd25519(content: Buffer, keys: readonly KeyObject[], signatures: readonly Buffer[]): boolean {
+  for (const key of keys) {
+    for (const signature of signatures) {
+      try {
+        if (verifySignature(null, content, key, signature)) return true;
+      } catch {
+        // A key or signature OpenSSL refuses is simply not a match.
+      }
+    }
+  }
+  return false;
+}
+
+export const standardWebhooksScheme: SignatureScheme = Object.freeze({
+  name: 'standard-webhooks',
+  relevantHeaders: Object.freeze(['content-type', ID, TIMESTAMP, SIGNATURE]),
+  signatureHeaders: Object.freeze([SIGNATURE]),
+
+  verify({ rawBody, headers, secrets, nowMs, toleranceSeconds }): Verdict {
+    const reads = [readHeader(headers, ID), readHeader(headers, TIMESTAMP), readHeader(headers, SIGNATURE)];
+    if (reads.some((r) => r.status === 'absent')) return { ok: false, code: 'signature_missing' };
+    const [id, timestamp, signature] = reads.map((r) => (r.status === 'present' ? r.value : undefined));
+    if (id === undefined || timestamp === undefined || signature === undefined) {
+      return { ok: false, code: 'signature_invalid' };
+    }
+    if (!isFreshTimestamp(timestamp, nowMs, toleranceSeconds)) return { ok: false, code: 'timestamp_invalid' };
+
+    const entries = parseEntries(signature);
+    const keys = secrets.map(parseStandardSecret).flatMap((p) => (p.ok ? [p.key] : []));
+    const prefix = `${id}.${timestamp}.`;
+    // v1 entries are checked only against whsec_ keys and v1a only against whpk_ keys.
+    const expected = keys.flatMap((k) => (k.kind === 'hmac' ? [hmacSha256(k.key, [prefix, rawBody])] : []));
+    if (anyBytesEqual(expected, entries.v1)) return { ok: true };
+    const publicKeys = keys.flatMap((k) => (k.kind === 'ed25519' ? [k.key] : []));
+    if (publicKeys.length > 0 && entries.v1a.length > 0) {
+      const content = Buffer.concat([Buffer.from(prefix, 'utf8'), rawBody]);
+      if (verifiesEd25519(content, publicKeys, entries.v1a)) return { ok: true };
+    }
+    return { ok: false, code: 'signature_invalid' };
+  },
+
+  locate(headers, body) {
+    return { id: headerValue(headers, ID), type: firstBodyField(body, ['type', 'event_type', 'event']) };
+  },
+
+  sign({ secret, rawBody, id, timestampSeconds }) {
+    const parsed = parseStandardSecret(secret);
+    if (!parsed.ok) throw new Error(`crm-webhooks: cannot sign for standard-webhooks: ${parsed.reason}`);
+    if (parsed.key.kind !== 'hmac') {
+      throw new Error('crm-webhooks: cannot sign with a whpk_ public key; the sender signs v1a with its private key');
+    }
+    if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) {
+      throw new Error(`crm-webhooks: cannot sign for standard-webhooks: bad timestamp ${timestampSeconds}`);
+    }
+    const t = String(timestampSeconds);
+    const digest = hmacSha256(parsed.key.key, [`${id}.${t}.`, rawBody]).toString('base64');
+    return { [ID]: id, [TIMESTAMP]: t, [SIGNATURE]: `v1,${digest}` };
+  },
+
+  generateSecret: () => `${SYMMETRIC_PREFIX}${randomBytes(32).toString('base64')}`,
+  checkSecret(secret) {
+    const parsed = parseStandardSecret(secret);
+    return parsed.ok ? null : parsed.reason;
+  },
+} satisfies SignatureScheme);

@@ -1,0 +1,59 @@
+import type { SchemeName } from '../types.js';
+
+/** Request headers as Node gives them: lower-case names. */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+export interface VerifyRequest {
+  /** The body exactly as received; signatures are computed over these bytes. */
+  rawBody: Buffer;
+  headers: RequestHeaders;
+  /** The partner's active secrets in plaintext, newest first; any one of them verifies. */
+  secrets: readonly string[];
+  /** Now, in ms since the epoch (injected: never read from Date here). */
+  nowMs: number;
+  /** How far a signed timestamp may be from now, both ways. */
+  toleranceSeconds: number;
+}
+
+/**
+ * Deliberately coarse: a 401 tells the sender a code, never which secret was tried or how the
+ * signature differed.
+ */
+export type VerifyFailureCode = 'signature_missing' | 'signature_invalid' | 'timestamp_invalid';
+
+export type Verdict = { ok: true } | { ok: false; code: VerifyFailureCode };
+
+/** Raw values found where the scheme keeps the event id and type; validation happens elsewhere. */
+export interface LocatedEvent {
+  id: unknown;
+  type: unknown;
+}
+
+export interface SignInput {
+  secret: string;
+  rawBody: Buffer | string;
+  /** Event id; schemes that carry it in a header put it there. */
+  id: string;
+  /** Unix seconds; schemes that sign a timestamp use it. */
+  timestampSeconds: number;
+  /** GitHub carries the event name in a header. */
+  type?: string;
+}
+
+export interface SignatureScheme {
+  readonly name: SchemeName;
+  /** Pure: the same input always gives the same verdict. */
+  verify(request: VerifyRequest): Verdict;
+  /** Where this scheme's senders put the event id and type. */
+  locate(headers: RequestHeaders, body: unknown): LocatedEvent;
+  /** The headers a sender adds; used by the demo's curl line, the benchmarks and the tests. */
+  sign(input: SignInput): Record<string, string>;
+  /** A new random secret in the form the scheme expects. */
+  generateSecret(): string;
+  /** null when `secret` has a form this scheme can verify with, else why not (one line). */
+  checkSecret(secret: string): string | null;
+  /** Lower-case names of the headers worth keeping with the event in the outbox. */
+  readonly relevantHeaders: readonly string[];
+  /** Of those, the ones whose values must be redacted before storing (signatures). */
+  readonly signatureHeaders: readonly string[];
+}

@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { ConfigError } from '../errors.js';
+
+/**
+ * knex settings for a DATABASE_URL, for the CLI, the demo host, benchmarks and tests. A real host
+ * passes its own knex instead; the plugin never opens a pool of its own.
+ *   mysql://user:password@host:port/database
+ *   sqlite:path/to/file.sqlite   (relative to the working directory)
+ */
+export function knexConfigFromUrl(url: string, options: { poolMax?: number } = {}): Knex.Config {
+  if (url.startsWith('sqlite:')) {
+    const filename = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!filename) throw new ConfigError('DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/crm.sqlite');
+    return {
+      client: 'better-sqlite3',
+      connection: { filename: filename === ':memory:' ? filename : resolve(filename) },
+      useNullAsDefault: true,
+      pool: {
+        // WAL lets the CLI read while the host writes; synchronous=FULL makes a commit survive a power
+        // cut, not just a process crash, since a 202 promises the event is durable.
+        afterCreate(connection: { pragma(sql: string): unknown }, done: (error: Error | null, connection: unknown) => void) {
+          try {
+            connection.pragma('journal_mode = WAL');
+            connection.pragma('synchronous = FULL');
+            connection.pragma('busy_timeout = 5000');
+            done(null, connection);
+          } catch (error) {
+            done(error as Error, connection);
+          }
+        },
+      },
+    };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('DATABASE_URL must look like mysql://user:password@host:3306/database or sqlite:path/to/file.sqlite');
+  }
+  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
+    throw new ConfigError(`DATABASE_URL scheme "${parsed.protocol}" is not supported: use mysql:// or sqlite:`);
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!database) throw new ConfigError('DATABASE_URL needs a database name after the host, e.g. mysql://root@127.0.0.1:3306/crm');
+  return {
+    client: 'mysql2',
+    connection: {
+      host: parsed.hostname || '127.0.0.1',
+      port: parsed.port ? Number(parsed.port) : 3306,
+      user: decodeURIComponent(parsed.username || 'root'),
+      password: decodeURIComponent(parsed.password),
+      database,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+      connectTimeout: 5000,
+    },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    acquireConnectionTimeout: 10_000,
+  };
+}
+
+export function openDatabase(url: string, options: { poolMax?: number } = {}): Knex {
+  const config = knexConfigFromUrl(url, options);
+  const filename = (config.connection as { filename?: string }).filename;
+  if (filename && filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  return knexFactory(config);
+}

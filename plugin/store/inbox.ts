@@ -1,0 +1,143 @@
+import type { Knex } from 'knex';
+import type { Dialect } from './dialect.js';
+import { toDbTime } from './time.js';
+
+export const DEDUPE_TABLE = 'webhook_dedupe';
+export const OUTBOX_TABLE = 'webhook_outbox';
+
+export interface InboundEvent {
+  partner: string;
+  eventId: string;
+  eventType: string | null;
+  payload: string;
+  /** JSON of the stored request headers. */
+  headers: string;
+}
+
+/** A lease taken in the same transaction that writes the row, for events this process will run. */
+export interface InsertClaim {
+  lockedBy: string;
+  lockedUntilMs: number;
+}
+
+export type InsertOutcome = 'accepted' | 'duplicate';
+
+export interface InsertResult {
+  outcome: InsertOutcome;
+  /** The outbox row's id, for rows written with a claim (null otherwise). */
+  outboxId: number | null;
+}
+
+const keyOf = (e: { partner: string; eventId: string }) => `${e.partner}\u0000${e.eventId}`;
+
+/**
+ * Writes a batch of events inside `trx`: a dedupe row for each new (partner, event id) and an outbox
+ * row for each dedupe row actually inserted. Returns, per input, whether it was new. A repeated key
+ * within the batch is a duplicate of its first occurrence. `claims[i]` (when given) makes the
+ * outbox row start as `processing`, leased to this process, so the fast path needs no second write.
+ */
+export async function insertEvents(
+  trx: Knex.Transaction,
+  dialect: Dialect,
+  events: readonly InboundEvent[],
+  receivedAtMs: number,
+  claims: readonly (InsertClaim | null)[] = [],
+): Promise<InsertResult[]> {
+  const receivedAt = toDbTime(receivedAtMs);
+  const firstIndex = new Map<string, number>();
+  events.forEach((event, i) => {
+    if (!firstIndex.has(keyOf(event))) firstIndex.set(keyOf(event), i);
+  });
+  const candidates = [...firstIndex.values()].sort((a, b) => compareKeys(events[a]!, events[b]!));
+  const fresh = await insertDedupeRows(trx, dialect, candidates.map((i) => events[i]!), receivedAt);
+
+  const newIndexes = candidates.filter((_, n) => fresh[n]);
+  if (newIndexes.length > 0) {
+    await trx(OUTBOX_TABLE).insert(
+      newIndexes.map((i) => {
+        const event = events[i]!;
+        const claim = claims[i] ?? null;
+        return {
+          partner: event.partner,
+          event_id: event.eventId,
+          event_type: event.eventType,
+          payload: event.payload,
+          headers: event.headers,
+          status: claim ? 'processing' : 'pending',
+          attempts: claim ? 1 : 0,
+          next_attempt_at: receivedAt,
+          locked_by: claim?.lockedBy ?? null,
+          locked_until: claim ? toDbTime(claim.lockedUntilMs) : null,
+          received_at: receivedAt,
+        };
+      }),
+    );
+  }
+  const accepted = new Set(newIndexes);
+  const ids = await claimedRowIds(trx, events, newIndexes.filter((i) => claims[i]), claims);
+  return events.map((event, i) => ({
+    outcome: accepted.has(i) ? 'accepted' : 'duplicate',
+    outboxId: accepted.has(i) ? ids.get(keyOf(event)) ?? null : null,
+  }));
+}
+
+/**
+ * Ids of the rows this batch wrote as claimed, read back inside the transaction. Multi-row INSERT
+ * reports only the first id, and consecutive ids are not promised (innodb_autoinc_lock_mode=2,
+ * auto_increment_increment), so the rows are found by key, one indexed query per partner.
+ */
+async function claimedRowIds(
+  trx: Knex.Transaction,
+  events: readonly InboundEvent[],
+  indexes: readonly number[],
+  claims: readonly (InsertClaim | null)[],
+): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  const byPartner = new Map<string, { lockedBy: string; eventIds: string[] }>();
+  for (const i of indexes) {
+    const { partner, eventId } = events[i]!;
+    const group = byPartner.get(partner) ?? { lockedBy: claims[i]!.lockedBy, eventIds: [] };
+    group.eventIds.push(eventId);
+    byPartner.set(partner, group);
+  }
+  for (const [partner, { lockedBy, eventIds }] of byPartner) {
+    const rows: Array<{ id: number | string; event_id: string }> = await trx(OUTBOX_TABLE)
+      .select('id', 'event_id')
+      .where({ partner, status: 'processing', locked_by: lockedBy })
+      .whereIn('event_id', eventIds);
+    for (const row of rows) ids.set(keyOf({ partner, eventId: row.event_id }), Number(row.id));
+  }
+  return ids;
+}
+
+/**
+ * Inserts dedupe rows; returns per row whether it was new. The common case (no key seen before) is
+ * one multi-row INSERT. A duplicate key fails that whole statement (and only it), after which each
+ * row is tried alone with INSERT IGNORE, whose affected-row count says whether it was new. Rows go
+ * in key order, so two concurrent batches lock keys in the same order and do not deadlock.
+ */
+async function insertDedupeRows(
+  trx: Knex.Transaction,
+  dialect: Dialect,
+  events: readonly InboundEvent[],
+  receivedAt: string,
+): Promise<boolean[]> {
+  const rows = events.map((e) => ({ partner: e.partner, event_id: e.eventId, received_at: receivedAt }));
+  try {
+    await trx(DEDUPE_TABLE).insert(rows);
+    return rows.map(() => true);
+  } catch (error) {
+    if (!dialect.isDuplicateKey(error)) throw error;
+  }
+  const fresh: boolean[] = [];
+  for (const row of rows) {
+    const { sql, bindings } = trx(DEDUPE_TABLE).insert(row).onConflict(['partner', 'event_id']).ignore().toSQL();
+    fresh.push(dialect.affectedRows(await trx.raw(sql, bindings)) === 1);
+  }
+  return fresh;
+}
+
+function compareKeys(a: InboundEvent, b: InboundEvent): number {
+  if (a.partner !== b.partner) return a.partner < b.partner ? -1 : 1;
+  return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
+}

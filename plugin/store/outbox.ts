@@ -1,0 +1,171 @@
+import type { Knex } from 'knex';
+import type { Dialect } from './dialect.js';
+import { OUTBOX_TABLE } from './inbox.js';
+import { fromDbTime, toDbTime } from './time.js';
+
+/**
+ * The worker's queries on webhook_outbox. Every write to a claimed row is fenced by
+ * (locked_by, attempts): a process that lost its lease (it was too slow, or paused) cannot mark a
+ * row that another process has claimed since, because that claim changed `attempts`.
+ */
+export interface ClaimedEvent {
+  outboxId: number;
+  partner: string;
+  eventId: string;
+  eventType: string | null;
+  payload: string;
+  receivedAtMs: number;
+  /** `attempts` after this claim: 1 on the first try. Part of the fence. */
+  attempt: number;
+  lockedBy: string;
+  lockedUntilMs: number;
+}
+
+export interface Fence {
+  outboxId: number;
+  lockedBy: string;
+  attempt: number;
+}
+
+interface ClaimedRow {
+  id: number | string;
+  partner: string;
+  event_id: string;
+  event_type: string | null;
+  payload: string;
+  received_at: string | Date;
+  attempts: number | string;
+  locked_by: string;
+  locked_until: string | Date;
+}
+
+const CLAIM_COLUMNS = ['id', 'partner', 'event_id', 'event_type', 'payload', 'received_at', 'attempts', 'locked_by', 'locked_until'];
+
+function toClaimedEvent(row: ClaimedRow): ClaimedEvent {
+  return {
+    outboxId: Number(row.id),
+    partner: row.partner,
+    eventId: row.event_id,
+    eventType: row.event_type,
+    payload: row.payload,
+    receivedAtMs: fromDbTime(row.received_at).getTime(),
+    attempt: Number(row.attempts),
+    lockedBy: row.locked_by,
+    lockedUntilMs: fromDbTime(row.locked_until).getTime(),
+  };
+}
+
+function fenced(db: Knex | Knex.Transaction, fence: Fence) {
+  return db(OUTBOX_TABLE).where({ id: fence.outboxId, status: 'processing', locked_by: fence.lockedBy, attempts: fence.attempt });
+}
+
+/**
+ * Claims up to `limit` due pending rows. On MySQL/MariaDB the candidates are locked with
+ * FOR UPDATE SKIP LOCKED, so concurrent pollers in other processes take different rows instead of
+ * queueing behind each other; the transaction lasts only for the claim, never while handlers run.
+ * SQLite has one writer at a time, so its claim is a plain conditional UPDATE; either way, rows are
+ * read back by this claim's exact (locked_by, locked_until).
+ */
+export async function claimDue(
+  knex: Knex,
+  dialect: Dialect,
+  claim: { lockedBy: string; nowMs: number; leaseMs: number; limit: number },
+): Promise<ClaimedEvent[]> {
+  const now = toDbTime(claim.nowMs);
+  const lockedUntil = toDbTime(claim.nowMs + claim.leaseMs);
+  return knex.transaction(async (trx) => {
+    let candidates = trx(OUTBOX_TABLE)
+      .select('id')
+      .where('status', 'pending')
+      .andWhere('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .limit(claim.limit);
+    if (dialect.name === 'mysql') candidates = candidates.forUpdate().skipLocked();
+    const ids = (await candidates).map((r: { id: number | string }) => Number(r.id));
+    if (ids.length === 0) return [];
+    await trx(OUTBOX_TABLE)
+      .whereIn('id', ids)
+      .andWhere('status', 'pending')
+      .update({ status: 'processing', locked_by: claim.lockedBy, locked_until: lockedUntil, attempts: trx.raw('attempts + 1') });
+    const rows: ClaimedRow[] = await trx(OUTBOX_TABLE)
+      .select(CLAIM_COLUMNS)
+      .whereIn('id', ids)
+      .andWhere({ status: 'processing', locked_by: claim.lockedBy, locked_until: lockedUntil })
+      .orderBy('id')
+      .options(dialect.readOptions);
+    return rows.map(toClaimedEvent);
+  });
+}
+
+/** Marks a claimed row done inside the handlers' transaction; false when the claim was lost. */
+export async function markDone(trx: Knex.Transaction, fence: Fence, nowMs: number): Promise<boolean> {
+  const changed = await fenced(trx, fence).update({
+    status: 'done',
+    locked_by: null,
+    locked_until: null,
+    last_error: null,
+    processed_at: toDbTime(nowMs),
+  });
+  return changed === 1;
+}
+
+/** Records a failed attempt: back to pending with a due time, or dead when `retryAtMs` is null. */
+export async function markFailed(
+  knex: Knex,
+  fence: Fence,
+  failure: { error: string; retryAtMs: number | null; nowMs: number },
+): Promise<boolean> {
+  const changed = await fenced(knex, fence).update({
+    status: failure.retryAtMs === null ? 'dead' : 'pending',
+    locked_by: null,
+    locked_until: null,
+    last_error: failure.error,
+    next_attempt_at: toDbTime(failure.retryAtMs ?? failure.nowMs),
+    processed_at: failure.retryAtMs === null ? toDbTime(failure.nowMs) : null,
+  });
+  return changed === 1;
+}
+
+/** Extends a claim before a handler starts, when the event waited in memory long enough to matter. */
+export async function renewLease(knex: Knex, fence: Fence, lockedUntilMs: number): Promise<boolean> {
+  return (await fenced(knex, fence).update({ locked_until: toDbTime(lockedUntilMs) })) === 1;
+}
+
+/**
+ * Gives claimed rows back as pending and due now, so any process takes them without waiting for the
+ * lease. `started: false` (never handed to a handler) also gives the attempt back.
+ */
+export async function releaseClaims(knex: Knex, fences: readonly Fence[], options: { started: boolean; nowMs: number }): Promise<number> {
+  let released = 0;
+  for (const fence of fences) {
+    released += await fenced(knex, fence).update({
+      status: 'pending',
+      locked_by: null,
+      locked_until: null,
+      next_attempt_at: toDbTime(options.nowMs),
+      attempts: options.started ? fence.attempt : fence.attempt - 1,
+    });
+  }
+  return released;
+}
+
+/**
+ * Takes back rows whose lease passed (their process died or hung). A row that already had its last
+ * attempt goes dead rather than pending, so an event that crashes its process every time cannot
+ * crash every process forever.
+ */
+export async function recoverExpiredLeases(knex: Knex, options: { nowMs: number; maxAttempts: number }): Promise<{ pending: number; dead: number }> {
+  const now = toDbTime(options.nowMs);
+  const expired = () => knex(OUTBOX_TABLE).where('status', 'processing').andWhere('locked_until', '<', now);
+  const dead = await expired()
+    .andWhere('attempts', '>=', options.maxAttempts)
+    .update({ status: 'dead', locked_by: null, locked_until: null, processed_at: now, last_error: 'lease expired on the last attempt (process died or hung)' });
+  const pending = await expired().update({
+    status: 'pending',
+    locked_by: null,
+    locked_until: null,
+    next_attempt_at: now,
+    last_error: 'lease expired (process died or hung)',
+  });
+  return { pending, dead };
+}

@@ -1,0 +1,148 @@
+import PQueue from 'p-queue';
+import type { Dialect } from '../store/dialect.js';
+import type { InsertClaim } from '../store/inbox.js';
+import { claimDue, recoverExpiredLeases, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
+import { executeEvent, type ExecuteDeps } from './execute-event.js';
+import { createPoller } from './poller.js';
+
+export interface DispatcherDeps extends ExecuteDeps {
+  dialect: Dialect;
+  instanceId: string;
+}
+
+/** How the receive path hands events straight to this process's queue. */
+export interface FastPath {
+  /** Claims to write with the next `count` events, as many as the queue has room for (none when stopped). */
+  reserve(count: number): InsertClaim[];
+  /** Returns reserved claims that were not used. */
+  release(count: number): void;
+  /** Queues an event committed with one of the reserved claims. */
+  dispatch(event: ClaimedEvent): void;
+}
+
+const CLOCK_SYNC_MS = 60_000;
+
+/**
+ * Runs claimed events on a p-queue. The outbox stays the source of truth: the in-memory queue is
+ * bounded (`queueLimit`), holds only rows this process has leased, and whatever it loses in a crash
+ * is taken back by some poller once the lease expires.
+ */
+export function createDispatcher(deps: DispatcherDeps) {
+  const { processing, logger, knex } = deps;
+  const queue = new PQueue({ concurrency: processing.concurrency });
+  const waiting = new Map<number, ClaimedEvent>();
+  let reserved = 0;
+  let accepting = false;
+  let stopController = new AbortController();
+  let lastRecoveryMs = Number.NEGATIVE_INFINITY;
+  let lastSyncMs = Number.NEGATIVE_INFINITY;
+  let backlog = false;
+  const stray: Promise<unknown>[] = [];
+  const recoveryEveryMs = Math.min(15_000, Math.max(250, processing.leaseMs / 4));
+
+  const depth = () => waiting.size + queue.pending + reserved;
+  const free = () => Math.max(0, processing.queueLimit - depth());
+
+  function enqueue(event: ClaimedEvent): void {
+    waiting.set(event.outboxId, event);
+    void queue.add(async () => {
+      if (!waiting.delete(event.outboxId)) return; // released by stop() meanwhile
+      await executeEvent(deps, event, stopController.signal);
+      if (backlog && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();
+    });
+  }
+
+  async function poll(): Promise<boolean> {
+    const now = deps.dbClock.now();
+    if (deps.clock.now() - lastSyncMs >= CLOCK_SYNC_MS) {
+      await deps.dbClock.sync();
+      lastSyncMs = deps.clock.now();
+    }
+    if (deps.clock.now() - lastRecoveryMs >= recoveryEveryMs) {
+      const recovered = await recoverExpiredLeases(knex, { nowMs: deps.dbClock.now(), maxAttempts: processing.maxAttempts });
+      lastRecoveryMs = deps.clock.now();
+      if (recovered.pending + recovered.dead > 0) logger.warn(recovered, 'took back events whose lease expired');
+    }
+    const limit = Math.min(free(), processing.claimBatchSize);
+    if (limit === 0 || !accepting) {
+      backlog = true;
+      return false;
+    }
+    const claimed = await claimDue(knex, deps.dialect, { lockedBy: deps.instanceId, nowMs: now, leaseMs: processing.leaseMs, limit });
+    for (const event of claimed) enqueue(event);
+    backlog = claimed.length === limit;
+    return backlog && free() > 0;
+  }
+
+  const poller = createPoller({ poll, minIntervalMs: processing.pollIntervalMs, maxIntervalMs: processing.maxPollIntervalMs, logger });
+
+  const fastPath: FastPath = {
+    reserve(count) {
+      if (!accepting) return [];
+      const granted = Math.min(count, free());
+      reserved += granted;
+      const claim = { lockedBy: deps.instanceId, lockedUntilMs: deps.dbClock.now() + processing.leaseMs };
+      return Array.from({ length: granted }, () => claim);
+    },
+    release(count) {
+      reserved = Math.max(0, reserved - count);
+    },
+    dispatch(event) {
+      reserved = Math.max(0, reserved - 1);
+      if (accepting) {
+        enqueue(event);
+        return;
+      }
+      stray.push(releaseClaims(knex, [event], { started: false, nowMs: deps.dbClock.now() }).catch(() => undefined));
+    },
+  };
+
+  return {
+    fastPath,
+    /** Events in memory: waiting, running, or reserved for a commit in flight. */
+    get depth() {
+      return depth();
+    },
+    get accepting() {
+      return accepting;
+    },
+    async start(): Promise<void> {
+      if (accepting) return;
+      await deps.dbClock.sync();
+      lastSyncMs = deps.clock.now();
+      stopController = new AbortController();
+      accepting = true;
+      lastRecoveryMs = Number.NEGATIVE_INFINITY; // recover at once: leftovers of a crash
+      poller.start();
+    },
+    /**
+     * Stops claiming, gives back what has not started, waits up to `timeoutMs` for running handlers,
+     * then aborts the rest and gives them back too. Resolves when nothing of this process holds a
+     * live lease (unless the database is unreachable, in which case the leases simply expire).
+     */
+    async stop(timeoutMs = processing.stopTimeoutMs): Promise<void> {
+      accepting = false;
+      await poller.stop();
+      const notStarted = [...waiting.values()];
+      waiting.clear();
+      queue.clear();
+      await releaseClaims(knex, notStarted, { started: false, nowMs: deps.dbClock.now() }).catch((error: unknown) =>
+        logger.error({ err: error, events: notStarted.length }, 'could not release queued events at stop; they are retried when their lease expires'),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        queue.onIdle().then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) {
+        logger.warn({ running: queue.pending }, 'handlers still running at stop timeout; aborting and releasing them');
+        stopController.abort();
+        await queue.onIdle();
+      }
+      await Promise.all(stray.splice(0));
+    },
+  };
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>;

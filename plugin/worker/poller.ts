@@ -1,0 +1,69 @@
+import type { Logger } from '../types.js';
+
+export interface PollerOptions {
+  /** One poll; returns true when it found a full batch (more is probably waiting). */
+  poll(): Promise<boolean>;
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  logger: Logger;
+}
+
+/**
+ * Calls `poll` in a loop: again at once while it keeps finding full batches, then backing off
+ * (doubling) to `maxIntervalMs` while idle or while the database fails, so an idle or broken
+ * database is not hammered. `wake()` polls now, for when capacity frees up during a backlog.
+ */
+export function createPoller(options: PollerOptions) {
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let current: Promise<void> | null = null;
+  let interval = options.minIntervalMs;
+  let failures = 0;
+
+  function schedule(ms: number): void {
+    clearTimeout(timer);
+    if (running) timer = setTimeout(tick, ms);
+  }
+
+  function tick(): void {
+    if (!running || current) return;
+    current = (async () => {
+      try {
+        const more = await options.poll();
+        if (failures > 0) options.logger.info({ failures }, 'polling the outbox works again');
+        failures = 0;
+        interval = more ? options.minIntervalMs : Math.min(options.maxIntervalMs, interval * 2);
+        schedule(more ? 0 : interval);
+      } catch (error) {
+        failures += 1;
+        // One line per outage, then one every 30 failures: a down database must not flood the log.
+        if (failures === 1 || failures % 30 === 0) options.logger.error({ err: error, failures }, 'polling the outbox failed');
+        interval = Math.min(options.maxIntervalMs, interval * 2);
+        schedule(interval);
+      } finally {
+        current = null;
+      }
+    })();
+  }
+
+  return {
+    start(): void {
+      if (running) return;
+      running = true;
+      interval = options.minIntervalMs;
+      schedule(0);
+    },
+    wake(): void {
+      if (!running || current) return;
+      interval = options.minIntervalMs;
+      schedule(0);
+    },
+    async stop(): Promise<void> {
+      running = false;
+      clearTimeout(timer);
+      await current;
+    },
+  };
+}
+
+export type Poller = ReturnType<typeof createPoller>;
