@@ -1,0 +1,72 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import Router from '@koa/router';
+import type { Knex } from 'knex';
+import { createWebhooksPlugin, type PluginOptions, type WebhooksPlugin } from '../../plugin/index.js';
+import { migrateCrm } from './crm-schema.js';
+import { registerCrmHandlers } from './crm-handlers.js';
+
+export interface DemoHostOptions {
+  knex: Knex;
+  port?: number;
+  host?: string;
+  notifyUrl?: string;
+  /** Extra plugin options (logger, processing settings...). */
+  plugin?: Partial<PluginOptions>;
+  /** Register the CRM handlers (default true); benchmarks register a no-op instead. */
+  crmHandlers?: boolean;
+}
+
+export interface DemoHost {
+  plugin: WebhooksPlugin;
+  server: Server;
+  /** http://host:port of the CRM. */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The stand-in legacy CRM: a Koa app with a few CRM routes, and the webhooks plugin mounted at
+ * /plugins/webhooks exactly as a real host would mount it.
+ */
+export async function startDemoHost(options: DemoHostOptions): Promise<DemoHost> {
+  const { knex } = options;
+  const plugin = createWebhooksPlugin({ ...options.plugin, knex });
+  await plugin.migrate();
+  await migrateCrm(knex);
+  if (options.crmHandlers !== false) {
+    registerCrmHandlers(plugin, { ...(options.notifyUrl ? { notifyUrl: options.notifyUrl } : {}), now: () => Date.now() });
+  }
+
+  const crm = new Router();
+  crm.get('/crm/contacts', async (ctx) => {
+    ctx.body = await knex('crm_contacts').select('email', 'name', 'updated_by_event', 'updated_at').orderBy('id', 'desc').limit(20);
+  });
+  crm.get('/crm/orders', async (ctx) => {
+    ctx.body = await knex('crm_orders').select('*').orderBy('updated_at', 'desc').limit(20);
+  });
+  const app = new Koa();
+  // Mounted before any body parser the CRM may use: the plugin needs the raw body for signatures.
+  app.use(mount('/plugins/webhooks', plugin.app));
+  app.use(crm.routes());
+
+  const server = createServer(app.callback());
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  await plugin.start();
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    plugin,
+    server,
+    origin: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    async close() {
+      server.close();
+      server.closeIdleConnections();
+      await plugin.stop();
+      server.closeAllConnections();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { createPartnerDirectory } from '../../plugin/partners/partner-directory.js';
+import type { SecretBox } from '../../plugin/secrets/secret-box.js';
+import { getScheme } from '../../plugin/signatures/index.js';
+import { dialectOf } from '../../plugin/store/dialect.js';
+import type { Logger } from '../../plugin/types.js';
+import type { WebhooksPlugin } from '../../plugin/index.js';
+
+export const DEMO_PARTNER = 'demo';
+
+/** Creates the demo partner on first start; afterwards reads its newest secret back to sign with. */
+export async function ensureDemoPartner(
+  plugin: WebhooksPlugin,
+  deps: { knex: Knex; secretBox: SecretBox | null; logger: Logger },
+): Promise<string> {
+  try {
+    const { secret } = await plugin.partners.add({ slug: DEMO_PARTNER, scheme: 'hmac-sha256' });
+    return secret;
+  } catch (error) {
+    if ((error as { status?: number }).status !== 409) throw error;
+  }
+  const directory = createPartnerDirectory({ ...deps, dialect: dialectOf(deps.knex), clock: { now: () => Date.now() }, cacheMs: 0 });
+  const partner = (await directory.refresh()).get(DEMO_PARTNER);
+  if (!partner?.secrets[0]) throw partner?.secretsProblem ?? new Error('the demo partner has no usable secret');
+  return partner.secrets[0];
+}
+
+/** A curl line that sends one correctly signed contact.updated event to the demo partner. */
+export function signedCurl(origin: string, secret: string): string {
+  const id = `evt_${randomBytes(6).toString('hex')}`;
+  const body = JSON.stringify({
+    id,
+    type: 'contact.updated',
+    data: { email: 'ada@example.com', name: 'Ada Lovelace' },
+  });
+  const headers = getScheme('hmac-sha256').sign({ secret, rawBody: body, id, timestampSeconds: Math.floor(Date.now() / 1000) });
+  const headerFlags = Object.entries({ 'content-type': 'application/json', ...headers })
+    .map(([name, value]) => `-H '${name}: ${value}'`)
+    .join(' ');
+  return `curl -sS -i -X POST ${origin}/plugins/webhooks/${DEMO_PARTNER} ${headerFlags} --data-binary '${body}'`;
+}
