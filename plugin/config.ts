@@ -61,6 +61,10 @@ export function resolveConfig(options: PluginOptions): ResolvedConfig {
     throw new ConfigError(`invalid option ${path}: ${issue.message}${keys}`);
   }
   const settings = parsed.data;
+  if (settings.processing.leaseMs <= settings.processing.handlerTimeoutMs) {
+    // Otherwise another process could take an event whose handler is still running.
+    throw new ConfigError('invalid option processing.leaseMs: must be longer than processing.handlerTimeoutMs');
+  }
   const keyText = settings.secretKey ?? (env ?? process.env).WEBHOOKS_SECRET_KEY;
   const secretBox = keyText ? createSecretBox(parseSecretKey(keyText, settings.secretKey ? 'option secretKey' : 'WEBHOOKS_SECRET_KEY')) : null;
 

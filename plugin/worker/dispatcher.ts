@@ -126,9 +126,6 @@ export function createDispatcher(deps: DispatcherDeps) {
       const notStarted = [...waiting.values()];
       waiting.clear();
       queue.clear();
-      await releaseClaims(knex, notStarted, { started: false, nowMs: deps.dbClock.now() }).catch((error: unknown) =>
-        logger.error({ err: error, events: notStarted.length }, 'could not release queued events at stop; they are retried when their lease expires'),
-      );
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         queue.onIdle().then(() => false),
@@ -140,6 +137,10 @@ export function createDispatcher(deps: DispatcherDeps) {
         stopController.abort();
         await queue.onIdle();
       }
+      // Only now: on SQLite a running handler's transaction holds the one connection.
+      await releaseClaims(knex, notStarted, { started: false, nowMs: deps.dbClock.now() }).catch((error: unknown) =>
+        logger.error({ err: error, events: notStarted.length }, 'could not release queued events at stop; they are retried when their lease expires'),
+      );
       await Promise.all(stray.splice(0));
     },
   };

@@ -78,10 +78,12 @@ export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopS
 }
 
 async function ensureLease(deps: ExecuteDeps, event: ClaimedEvent): Promise<void> {
-  // An event may wait in memory before it runs; make sure its lease outlives the handler timeout.
-  const margin = deps.processing.handlerTimeoutMs + 5000;
-  if (event.lockedUntilMs - deps.dbClock.now() >= margin) return;
-  const until = deps.dbClock.now() + Math.max(deps.processing.leaseMs, margin);
+  // An event may wait in memory before it runs; make sure its lease outlives the handler timeout
+  // (config guarantees leaseMs > handlerTimeoutMs, so a renewed lease always does).
+  const { handlerTimeoutMs, leaseMs } = deps.processing;
+  const needed = handlerTimeoutMs + Math.min(5000, (leaseMs - handlerTimeoutMs) / 2);
+  if (event.lockedUntilMs - deps.dbClock.now() >= needed) return;
+  const until = deps.dbClock.now() + leaseMs;
   if (!(await renewLease(deps.knex, fenceOf(event), until))) throw new LeaseLostError();
   event.lockedUntilMs = until;
 }

@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { createBatcher, type Settled } from '../../plugin/ingest/batcher.js';
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('group commit batcher', () => {
+  it('commits a lone item at once and gathers items that arrive meanwhile into the next batch', async () => {
+    const batches: number[][] = [];
+    const gate = deferred();
+    const batcher = createBatcher<number, number>({
+      maxBatchSize: 10,
+      maxQueued: 100,
+      maxConcurrent: 1,
+      overloaded: () => new Error('overloaded'),
+      run: async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await gate.promise;
+        return items.map((value) => ({ ok: true, value: value * 2 }));
+      },
+    });
+    const first = batcher.submit(1);
+    const rest = [2, 3, 4].map((n) => batcher.submit(n));
+    expect(batches).to.deep.equal([[1]]);
+    gate.resolve();
+    expect(await Promise.all([first, ...rest])).to.deep.equal([2, 4, 6, 8]);
+    expect(batches).to.deep.equal([[1], [2, 3, 4]]);
+  });
+
+  it('settles each item with its own result, so one failure does not fail the others', async () => {
+    const batcher = createBatcher<number, number>({
+      maxBatchSize: 10,
+      maxQueued: 100,
+      maxConcurrent: 1,
+      overloaded: () => new Error('overloaded'),
+      run: async (items) => items.map((n): Settled<number> => (n === 2 ? { ok: false, error: new Error('bad row') } : { ok: true, value: n })),
+    });
+    const results = await Promise.allSettled([1, 2, 3].map((n) => batcher.submit(n)));
+    expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  it('caps the batch size and refuses items beyond the queue limit at once', async () => {
+    const batches: number[] = [];
+    const gate = deferred();
+    const batcher = createBatcher<number, number>({
+      maxBatchSize: 2,
+      maxQueued: 3,
+      maxConcurrent: 1,
+      overloaded: () => new Error('overloaded'),
+      run: async (items) => {
+        batches.push(items.length);
+        await gate.promise;
+        return items.map((value) => ({ ok: true, value }));
+      },
+    });
+    const accepted = [1, 2, 3, 4].map((n) => batcher.submit(n));
+    await Promise.resolve();
+    let refused: unknown;
+    await batcher.submit(5).catch((error: unknown) => (refused = error));
+    expect((refused as Error).message).to.equal('overloaded');
+    gate.resolve();
+    await Promise.all(accepted);
+    expect(batches).to.deep.equal([1, 2, 1]);
+  });
+
+  it('keeps at most maxConcurrent batches in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const batcher = createBatcher<number, number>({
+      maxBatchSize: 1,
+      maxQueued: 100,
+      maxConcurrent: 2,
+      overloaded: () => new Error('overloaded'),
+      run: async (items) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        return items.map((value) => ({ ok: true, value }));
+      },
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => batcher.submit(i)));
+    expect(most).to.equal(2);
+  });
+});
