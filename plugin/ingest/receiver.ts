@@ -66,7 +66,15 @@ export function createReceiver(deps: ReceiverDeps) {
 
   async function admit(request: ReceiveRequest): Promise<ActivePartner> {
     if (!isValidSlug(request.slug)) throw new WebhookError(404, 'unknown_partner', 'no such partner');
-    const partner = await deps.directory.get(request.slug);
+    let partner: ActivePartner | null;
+    try {
+      partner = await deps.directory.get(request.slug);
+    } catch (error) {
+      throw new WebhookError(503, 'store_unavailable', 'partners cannot be read right now; retry later', {
+        retryAfterSeconds: limits.retryAfterSeconds,
+        cause: error,
+      });
+    }
     if (!partner) throw new WebhookError(404, 'unknown_partner', 'no such partner');
     if (!partner.enabled) throw new WebhookError(403, 'partner_disabled', 'this partner is disabled');
     const allowed = allowlistOf(partner);
