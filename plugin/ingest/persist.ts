@@ -45,7 +45,9 @@ export function createPersist(deps: PersistDeps): Persist {
     let outcomes;
     const receivedAtMs = dbClock.now();
     try {
-      outcomes = await withDeadlockRetry(() => knex.transaction((trx) => insertEvents(trx, dialect, events, receivedAtMs, claims)));
+      outcomes = await withDeadlockRetry(() =>
+        knex.transaction((trx) => insertEvents(trx, dialect, events, receivedAtMs, claims), dialect.shortTransaction),
+      );
     } catch (error) {
       fastPath.release(claims.length);
       throw error;

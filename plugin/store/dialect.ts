@@ -23,6 +23,13 @@ export interface Dialect {
    * with the host's timezone setting.
    */
   readonly readOptions: Readonly<Record<string, unknown>>;
+  /**
+   * Transaction settings for the plugin's own short transactions (ingest, claim). On InnoDB,
+   * REPEATABLE READ locks index gaps on range scans, which blocks concurrent inserts of new events
+   * and deadlocks claimers; READ COMMITTED locks only the rows it changes. SQLite has one writer and
+   * no such levels (knex would warn).
+   */
+  readonly shortTransaction: Readonly<Knex.TransactionConfig>;
 }
 
 // MySQL server error numbers (https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html)
@@ -77,6 +84,7 @@ const mysql: Dialect = Object.freeze({
   affectedRows: (raw: unknown) => Number((raw as [{ affectedRows?: number }])[0]?.affectedRows ?? 0),
   rawRows: <T>(raw: unknown) => (raw as [T[]])[0],
   readOptions: Object.freeze({ dateStrings: true }),
+  shortTransaction: Object.freeze({ isolationLevel: 'read committed' as const }),
 });
 
 const sqlite: Dialect = Object.freeze({
@@ -88,6 +96,7 @@ const sqlite: Dialect = Object.freeze({
   affectedRows: (raw: unknown) => Number((raw as { changes?: number }).changes ?? 0),
   rawRows: <T>(raw: unknown) => raw as T[],
   readOptions: Object.freeze({}),
+  shortTransaction: Object.freeze({}),
 });
 
 export function dialectOf(knex: Knex): Dialect {

@@ -73,7 +73,7 @@ export async function claimDue(
 ): Promise<ClaimedEvent[]> {
   const now = toDbTime(claim.nowMs);
   const lockedUntil = toDbTime(claim.nowMs + claim.leaseMs);
-  return knex.transaction(async (trx) => {
+  return knex.transaction(async (trx): Promise<ClaimedEvent[]> => {
     let candidates = trx(OUTBOX_TABLE)
       .select('id')
       .where('status', 'pending')
@@ -94,7 +94,7 @@ export async function claimDue(
       .orderBy('id')
       .options(dialect.readOptions);
     return rows.map(toClaimedEvent);
-  });
+  }, dialect.shortTransaction);
 }
 
 /** Marks a claimed row done inside the handlers' transaction; false when the claim was lost. */
@@ -109,9 +109,30 @@ export async function markDone(trx: Knex.Transaction, fence: Fence, nowMs: numbe
   return changed === 1;
 }
 
+/**
+ * Marks many claimed rows done in one statement, inside the transaction that holds their handlers'
+ * writes. Returns false unless every row was still held by its claim; the caller then rolls back.
+ * (`attempts` is not compared here: a row re-claimed since by this same instance is still one
+ * transaction's work, and a row claimed by another instance fails the locked_by condition.)
+ */
+export async function markManyDone(trx: Knex.Transaction, fences: readonly Fence[], nowMs: number): Promise<boolean> {
+  if (fences.length === 0) return true;
+  const processedAt = toDbTime(nowMs);
+  const byHolder = new Map<string, number[]>();
+  for (const fence of fences) byHolder.set(fence.lockedBy, [...(byHolder.get(fence.lockedBy) ?? []), fence.outboxId]);
+  for (const [lockedBy, ids] of byHolder) {
+    const changed = await trx(OUTBOX_TABLE)
+      .whereIn('id', ids)
+      .andWhere({ status: 'processing', locked_by: lockedBy })
+      .update({ status: 'done', locked_by: null, locked_until: null, last_error: null, processed_at: processedAt });
+    if (changed !== ids.length) return false;
+  }
+  return true;
+}
+
 /** Records a failed attempt: back to pending with a due time, or dead when `retryAtMs` is null. */
 export async function markFailed(
-  knex: Knex,
+  knex: Knex | Knex.Transaction,
   fence: Fence,
   failure: { error: string; retryAtMs: number | null; nowMs: number },
 ): Promise<boolean> {
@@ -152,15 +173,28 @@ export async function releaseClaims(knex: Knex, fences: readonly Fence[], option
 /**
  * Takes back rows whose lease passed (their process died or hung). A row that already had its last
  * attempt goes dead rather than pending, so an event that crashes its process every time cannot
- * crash every process forever.
+ * crash every process forever. The rows are found with a plain read and changed by primary key, so
+ * no range of the index is locked against the inserts and claims running meanwhile.
  */
 export async function recoverExpiredLeases(knex: Knex, options: { nowMs: number; maxAttempts: number }): Promise<{ pending: number; dead: number }> {
   const now = toDbTime(options.nowMs);
-  const expired = () => knex(OUTBOX_TABLE).where('status', 'processing').andWhere('locked_until', '<', now);
-  const dead = await expired()
-    .andWhere('attempts', '>=', options.maxAttempts)
-    .update({ status: 'dead', locked_by: null, locked_until: null, processed_at: now, last_error: 'lease expired on the last attempt (process died or hung)' });
-  const pending = await expired().update({
+  const expired: Array<{ id: number | string; attempts: number | string }> = await knex(OUTBOX_TABLE)
+    .select('id', 'attempts')
+    .where('status', 'processing')
+    .andWhere('locked_until', '<', now)
+    .limit(1000);
+  const ids = (last: boolean) => expired.filter((r) => Number(r.attempts) >= options.maxAttempts === last).map((r) => Number(r.id));
+  const stillExpired = (list: number[]) => knex(OUTBOX_TABLE).whereIn('id', list).andWhere('status', 'processing').andWhere('locked_until', '<', now);
+  const deadIds = ids(true);
+  const pendingIds = ids(false);
+  const dead = deadIds.length === 0 ? 0 : await stillExpired(deadIds).update({
+    status: 'dead',
+    locked_by: null,
+    locked_until: null,
+    processed_at: now,
+    last_error: 'lease expired on the last attempt (process died or hung)',
+  });
+  const pending = pendingIds.length === 0 ? 0 : await stillExpired(pendingIds).update({
     status: 'pending',
     locked_by: null,
     locked_until: null,

@@ -2,10 +2,10 @@ import PQueue from 'p-queue';
 import type { Dialect } from '../store/dialect.js';
 import type { InsertClaim } from '../store/inbox.js';
 import { claimDue, recoverExpiredLeases, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
-import { executeEvent, type ExecuteDeps } from './execute-event.js';
+import { executeBatch, type BatchDeps } from './execute-batch.js';
 import { createPoller } from './poller.js';
 
-export interface DispatcherDeps extends ExecuteDeps {
+export interface DispatcherDeps extends BatchDeps {
   dialect: Dialect;
   instanceId: string;
 }
@@ -30,7 +30,10 @@ const CLOCK_SYNC_MS = 60_000;
 export function createDispatcher(deps: DispatcherDeps) {
   const { processing, logger, knex } = deps;
   const queue = new PQueue({ concurrency: processing.concurrency });
-  const waiting = new Map<number, ClaimedEvent>();
+  const waiting = new Map<number, ClaimedEvent>(); // insertion-ordered: first in, first run
+  let scheduled = 0; // drain tasks queued in p-queue but not started yet
+  let active = 0; // drain tasks running (counted here: p-queue counts a task until it has returned)
+  let running = 0; // events inside batches that are executing
   let reserved = 0;
   let accepting = false;
   let stopController = new AbortController();
@@ -40,16 +43,48 @@ export function createDispatcher(deps: DispatcherDeps) {
   const stray: Promise<unknown>[] = [];
   const recoveryEveryMs = Math.min(15_000, Math.max(250, processing.leaseMs / 4));
 
-  const depth = () => waiting.size + queue.pending + reserved;
+  const depth = () => waiting.size + running + reserved;
   const free = () => Math.max(0, processing.queueLimit - depth());
 
   function enqueue(event: ClaimedEvent): void {
     waiting.set(event.outboxId, event);
-    void queue.add(async () => {
-      if (!waiting.delete(event.outboxId)) return; // released by stop() meanwhile
-      await executeEvent(deps, event, stopController.signal);
-      if (backlog && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();
-    });
+    schedule();
+  }
+
+  /**
+   * p-queue runs "drain" tasks, each taking up to batchSize waiting events when it starts. A lone
+   * event starts at once in a batch of one; under load, events that wait while every slot is busy
+   * are taken together, which is what lets them share one transaction.
+   */
+  function schedule(): void {
+    while (scheduled + active < processing.concurrency && scheduled < waiting.size) {
+      scheduled += 1;
+      void queue.add(drain);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    scheduled -= 1;
+    // Share what is waiting across the workers: a shallow queue split into batches of one or two
+    // keeps every worker busy; only a deep one fills whole batches.
+    const size = Math.min(processing.batchSize, Math.max(1, Math.ceil(waiting.size / processing.concurrency)));
+    const batch: ClaimedEvent[] = [];
+    for (const [id, event] of waiting) {
+      if (batch.length >= size) break;
+      waiting.delete(id);
+      batch.push(event);
+    }
+    if (batch.length === 0) return;
+    running += batch.length;
+    active += 1;
+    try {
+      await executeBatch(deps, batch, stopController.signal);
+    } finally {
+      running -= batch.length;
+      active -= 1;
+    }
+    schedule();
+    if (backlog && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();
   }
 
   async function poll(): Promise<boolean> {
@@ -126,6 +161,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       const notStarted = [...waiting.values()];
       waiting.clear();
       queue.clear();
+      scheduled = 0;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
         queue.onIdle().then(() => false),

@@ -3,10 +3,12 @@ import type { AttemptOutcome, Telemetry } from '../observe/telemetry.js';
 import type { Settings } from '../settings.js';
 import type { DbClock } from '../store/db-clock.js';
 import { markDone, markFailed, releaseClaims, renewLease, type ClaimedEvent, type Fence } from '../store/outbox.js';
-import type { Clock, Logger, WebhookEvent } from '../types.js';
+import type { Clock, Logger } from '../types.js';
 import { retryDelayMs } from './backoff.js';
 import { errorText } from './error-text.js';
+import { LeaseLostError, StoppingError } from './errors.js';
 import type { HandlerRegistry } from './registry.js';
+import { runHandlers } from './run-handlers.js';
 
 export interface ExecuteDeps {
   knex: Knex;
@@ -20,148 +22,92 @@ export interface ExecuteDeps {
   logBodies: boolean;
 }
 
-class LeaseLostError extends Error {
-  constructor() {
-    super('the claim on this event was lost (lease expired and another worker took it)');
-    this.name = 'LeaseLostError';
-  }
-}
+export const fenceOf = (event: ClaimedEvent): Fence => ({ outboxId: event.outboxId, lockedBy: event.lockedBy, attempt: event.attempt });
 
-class HandlerTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`the handler ran past its timeout of ${ms} ms`);
-    this.name = 'HandlerTimeoutError';
-  }
+export function eventLogger(deps: ExecuteDeps, event: ClaimedEvent): Logger {
+  return deps.logger.child({ partner: event.partner, eventId: event.eventId, outboxId: event.outboxId, attempt: event.attempt });
 }
-
-/** Raised into a running handler when the plugin stops before it finished. */
-export class StoppingError extends Error {
-  constructor() {
-    super('the plugin is stopping');
-    this.name = 'StoppingError';
-  }
-}
-
-const fenceOf = (event: ClaimedEvent): Fence => ({ outboxId: event.outboxId, lockedBy: event.lockedBy, attempt: event.attempt });
 
 /**
- * Runs one claimed event and always leaves its row released: done (with the handlers' writes, in one
- * transaction), back to pending with a due time, dead, or given back at stop. Never throws.
+ * Runs one claimed event in its own transaction and always leaves its row released: done (with the
+ * handlers' writes), back to pending with a due time, dead, or given back at stop. Never throws.
  */
 export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopSignal: AbortSignal): Promise<AttemptOutcome> {
-  const { telemetry } = deps;
   const started = deps.clock.now();
-  const log = deps.logger.child({ partner: event.partner, eventId: event.eventId, outboxId: event.outboxId, attempt: event.attempt });
-  const finish = (outcome: AttemptOutcome) => {
-    telemetry.attempt(event.partner, outcome, (deps.clock.now() - started) / 1000);
-    return outcome;
-  };
-
+  const log = eventLogger(deps, event);
+  let outcome: AttemptOutcome;
   try {
     await ensureLease(deps, event);
     const handlers = deps.registry.handlersFor(event.eventType);
-    await runInTransaction(deps, event, log, stopSignal, handlers);
-    return finish(handlers.length > 0 ? 'done' : 'unhandled');
-  } catch (error) {
-    if (error instanceof LeaseLostError) {
-      log.warn({ reason: 'lease_lost' }, error.message);
-      return finish('lease_lost');
+    const trx = await deps.knex.transaction();
+    try {
+      await runHandlers(trx, handlers, event, log, { timeoutMs: deps.processing.handlerTimeoutMs, stopSignal });
+      if (!(await markDone(trx, fenceOf(event), deps.dbClock.now()))) throw new LeaseLostError();
+      await trx.commit();
+    } catch (error) {
+      // A handler that ignores its signal may still hold the connection: do not wait for it.
+      void trx.rollback().catch(() => undefined);
+      throw error;
     }
-    if (error instanceof StoppingError) {
-      await releaseClaims(deps.knex, [fenceOf(event)], { started: true, nowMs: deps.dbClock.now() }).catch((releaseError: unknown) =>
-        log.error({ err: releaseError }, 'could not release the event at stop; it is retried when its lease expires'),
-      );
-      return finish('retry');
-    }
-    return finish(await recordFailure(deps, event, log, error));
-  }
-}
-
-async function ensureLease(deps: ExecuteDeps, event: ClaimedEvent): Promise<void> {
-  // An event may wait in memory before it runs; make sure its lease outlives the handler timeout
-  // (config guarantees leaseMs > handlerTimeoutMs, so a renewed lease always does).
-  const { handlerTimeoutMs, leaseMs } = deps.processing;
-  const needed = handlerTimeoutMs + Math.min(5000, (leaseMs - handlerTimeoutMs) / 2);
-  if (event.lockedUntilMs - deps.dbClock.now() >= needed) return;
-  const until = deps.dbClock.now() + leaseMs;
-  if (!(await renewLease(deps.knex, fenceOf(event), until))) throw new LeaseLostError();
-  event.lockedUntilMs = until;
-}
-
-async function runInTransaction(
-  deps: ExecuteDeps,
-  event: ClaimedEvent,
-  log: ReturnType<Logger['child']>,
-  stopSignal: AbortSignal,
-  handlers: ReturnType<HandlerRegistry['handlersFor']>,
-): Promise<void> {
-  const trx = await deps.knex.transaction();
-  const controller = new AbortController();
-  const timeoutMs = deps.processing.handlerTimeoutMs;
-  let timer: NodeJS.Timeout | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort(new HandlerTimeoutError(timeoutMs));
-      reject(new HandlerTimeoutError(timeoutMs));
-    }, timeoutMs);
-    const onStop = () => {
-      controller.abort(new StoppingError());
-      reject(new StoppingError());
-    };
-    if (stopSignal.aborted) onStop();
-    else stopSignal.addEventListener('abort', onStop, { once: true });
-  });
-  aborted.catch(() => undefined);
-
-  try {
-    const webhookEvent: WebhookEvent = {
-      outboxId: event.outboxId,
-      partner: event.partner,
-      id: event.eventId,
-      type: event.eventType,
-      payload: JSON.parse(event.payload) as unknown,
-      rawBody: event.payload,
-      receivedAt: new Date(event.receivedAtMs),
-      attempt: event.attempt,
-    };
-    const context = { trx, logger: log, idempotencyKey: `${event.partner}:${event.eventId}`, signal: controller.signal };
-    await Promise.race([
-      (async () => {
-        for (const handler of handlers) await handler(webhookEvent, context);
-      })(),
-      aborted,
-    ]);
-    if (!(await Promise.race([markDone(trx, fenceOf(event), deps.dbClock.now()), aborted]))) throw new LeaseLostError();
-    await trx.commit();
+    outcome = handlers.length > 0 ? 'done' : 'unhandled';
   } catch (error) {
-    // A handler that ignores its signal may still hold the connection; do not wait on it forever.
-    void trx.rollback().catch(() => undefined);
-    throw error;
-  } finally {
-    clearTimeout(timer);
+    outcome = await settleFailure(deps, event, log, error);
   }
+  deps.telemetry.attempt(event.partner, outcome, (deps.clock.now() - started) / 1000);
+  return outcome;
 }
 
-async function recordFailure(deps: ExecuteDeps, event: ClaimedEvent, log: ReturnType<Logger['child']>, error: unknown): Promise<AttemptOutcome> {
-  const { processing } = deps;
-  const dead = event.attempt >= processing.maxAttempts;
-  const now = deps.dbClock.now();
-  const retryAtMs = dead ? null : now + retryDelayMs(event.attempt, processing.backoff, deps.random);
-  const fields = {
-    err: error,
-    type: event.eventType,
-    outcome: dead ? 'dead' : 'retry',
-    nextAttemptAt: retryAtMs === null ? null : new Date(retryAtMs).toISOString(),
-    ...(deps.logBodies ? { body: event.payload } : {}),
-  };
-  log.warn(fields, dead ? 'event failed its last attempt and is dead' : 'event attempt failed; retrying later');
+/** What a failed attempt leaves behind, whether it ran alone or in a batch. */
+export async function settleFailure(deps: ExecuteDeps, event: ClaimedEvent, log: Logger, error: unknown): Promise<AttemptOutcome> {
+  if (error instanceof LeaseLostError) {
+    log.warn({ reason: 'lease_lost' }, error.message);
+    return 'lease_lost';
+  }
+  if (error instanceof StoppingError) {
+    await releaseClaims(deps.knex, [fenceOf(event)], { started: true, nowMs: deps.dbClock.now() }).catch((releaseError: unknown) =>
+      log.error({ err: releaseError }, 'could not release the event at stop; it is retried when its lease expires'),
+    );
+    return 'retry';
+  }
+  const failure = describeFailure(deps, event, log, error);
   try {
-    if (!(await markFailed(deps.knex, fenceOf(event), { error: errorText(error), retryAtMs, nowMs: now }))) {
+    if (!(await markFailed(deps.knex, fenceOf(event), failure))) {
       log.warn({ reason: 'lease_lost' }, 'the failed attempt could not be recorded: the claim was lost');
       return 'lease_lost';
     }
   } catch (storeError) {
     log.error({ err: storeError }, 'could not record the failed attempt; the event is retried when its lease expires');
   }
-  return dead ? 'dead' : 'retry';
+  return failure.retryAtMs === null ? 'dead' : 'retry';
+}
+
+/** Logs a failed attempt (one line, with partner, event id and reason) and says when to retry it. */
+export function describeFailure(deps: ExecuteDeps, event: ClaimedEvent, log: Logger, error: unknown): { error: string; retryAtMs: number | null; nowMs: number } {
+  const dead = event.attempt >= deps.processing.maxAttempts;
+  const nowMs = deps.dbClock.now();
+  const retryAtMs = dead ? null : nowMs + retryDelayMs(event.attempt, deps.processing.backoff, deps.random);
+  log.warn(
+    {
+      err: error,
+      type: event.eventType,
+      outcome: dead ? 'dead' : 'retry',
+      nextAttemptAt: retryAtMs === null ? null : new Date(retryAtMs).toISOString(),
+      ...(deps.logBodies ? { body: event.payload } : {}),
+    },
+    dead ? 'event failed its last attempt and is dead' : 'event attempt failed; retrying later',
+  );
+  return { error: errorText(error), retryAtMs, nowMs };
+}
+
+/**
+ * An event may wait in memory before it runs; make sure its lease outlives the handler timeout
+ * (config guarantees leaseMs > handlerTimeoutMs, so a renewed lease always does).
+ */
+export async function ensureLease(deps: ExecuteDeps, event: ClaimedEvent): Promise<void> {
+  const { handlerTimeoutMs, leaseMs } = deps.processing;
+  const needed = handlerTimeoutMs + Math.min(5000, (leaseMs - handlerTimeoutMs) / 2);
+  if (event.lockedUntilMs - deps.dbClock.now() >= needed) return;
+  const until = deps.dbClock.now() + leaseMs;
+  if (!(await renewLease(deps.knex, fenceOf(event), until))) throw new LeaseLostError();
+  event.lockedUntilMs = until;
 }

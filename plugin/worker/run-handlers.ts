@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+import type { ClaimedEvent } from '../store/outbox.js';
+import type { Handler, Logger, WebhookEvent } from '../types.js';
+import { HandlerTimeoutError, StoppingError } from './errors.js';
+
+export function toWebhookEvent(event: ClaimedEvent): WebhookEvent {
+  return {
+    outboxId: event.outboxId,
+    partner: event.partner,
+    id: event.eventId,
+    type: event.eventType,
+    payload: JSON.parse(event.payload) as unknown,
+    rawBody: event.payload,
+    receivedAt: new Date(event.receivedAtMs),
+    attempt: event.attempt,
+  };
+}
+
+/**
+ * Runs an event's handlers in order on `trx`, racing the handler timeout and the plugin's stop.
+ * When either wins, the handlers' signal is aborted and this rejects at once, without waiting for a
+ * handler that ignores its signal: the caller rolls the transaction back, which makes any later
+ * query of that handler fail instead of committing.
+ */
+export async function runHandlers(
+  trx: Knex.Transaction,
+  handlers: readonly Handler[],
+  event: ClaimedEvent,
+  logger: Logger,
+  limits: { timeoutMs: number; stopSignal: AbortSignal },
+): Promise<void> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let onStop: (() => void) | undefined;
+  const interrupted = new Promise<never>((_, reject) => {
+    const interrupt = (error: Error) => {
+      controller.abort(error);
+      reject(error);
+    };
+    timer = setTimeout(() => interrupt(new HandlerTimeoutError(limits.timeoutMs)), limits.timeoutMs);
+    onStop = () => interrupt(new StoppingError());
+    if (limits.stopSignal.aborted) onStop();
+    else limits.stopSignal.addEventListener('abort', onStop, { once: true });
+  });
+  interrupted.catch(() => undefined);
+  try {
+    const webhookEvent = toWebhookEvent(event);
+    const context = { trx, logger, idempotencyKey: `${event.partner}:${event.eventId}`, signal: controller.signal };
+    await Promise.race([
+      (async () => {
+        for (const handler of handlers) await handler(webhookEvent, context);
+      })(),
+      interrupted,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onStop) limits.stopSignal.removeEventListener('abort', onStop);
+  }
+}
