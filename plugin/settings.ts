@@ -47,6 +47,7 @@ const processing = z
     pollIntervalMs: int(1).default(200).describe('Poll interval while there is work.'),
     maxPollIntervalMs: int(1).default(2000).describe('Longest idle poll interval (idle polling backs off to it).'),
     claimBatchSize: int(1, 10_000).default(100).describe('Rows one poll claims at most.'),
+    batchSize: int(1, 500).default(20).describe('Events one worker runs in one transaction (each handler in its own savepoint); 1 gives every event its own transaction.'),
     stopTimeoutMs: int(0).default(10_000).describe('stop() waits this long for running handlers, then releases their rows.'),
   })
   .prefault({});
@@ -63,16 +64,17 @@ const retention = z
 
 const health = z
   .object({
-    maxPendingAgeSeconds: z.number().positive().default(600).describe('/_health answers 503 when the oldest pending event is older.'),
-    timeoutMs: int(1).default(1000).describe('/_health answers 503 when the database takes longer.'),
+    maxPendingAgeSeconds: z.number().positive().default(600).describe('/_health answers 503 when a pending event has been due for longer than this without being processed (a retry waiting for its backoff is not late).'),
+    timeoutMs: int(1).default(1000).describe('/_health answers 503 when the database takes longer; also bounds the database figures of /_metrics and of alerts.'),
   })
   .prefault({});
 
 const alerts = z
   .object({
-    oldestPendingSeconds: z.number().positive().optional().describe('Alert when the oldest pending event is older than this.'),
-    deadRowsAdded: int(1).optional().describe('Alert when this many rows went dead within the window.'),
-    failureRatio: z.number().min(0).max(1).optional().describe('Alert when this fraction of attempts failed within the window.'),
+    oldestPendingSeconds: z.number().positive().optional().describe('Alert when a pending event has been due for longer than this without being processed (every process).'),
+    deadRowsAdded: int(1).optional().describe('Alert when this many rows went dead within the window (every process).'),
+    failureRatio: z.number().min(0).max(1).optional().describe('Alert when this fraction of this process\'s attempts failed within the window.'),
+    minAttempts: int(1).default(10).describe('The failure-ratio alert needs at least this many attempts within the window.'),
     windowSeconds: z.number().positive().default(300).describe('The window the dead-row and failure-ratio alerts look at.'),
     checkIntervalMs: int(100).default(15_000).describe('How often the alert conditions are evaluated.'),
   })
