@@ -31,6 +31,8 @@ export interface PartnerAdminDeps {
   dialect: Dialect;
   secretBox: SecretBox | null;
   clock: Clock;
+  /** Called after every change, so a receiver in this process can drop its cached copy. */
+  onChange?: () => void;
 }
 
 export interface AddPartnerInput {
@@ -46,6 +48,7 @@ const notFound = (slug: string) => new WebhookError(404, 'not_found', `no partne
 /** Partner management shared by the CLI and the admin routes; secrets are sealed here and nowhere else. */
 export function createPartnerAdmin(deps: PartnerAdminDeps) {
   const { knex, dialect, secretBox, clock } = deps;
+  const changed = () => deps.onChange?.();
 
   function view(row: PartnerRow): PartnerView {
     const secrets = parseStoredSecrets(row.secrets, row.slug);
@@ -74,7 +77,7 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
       if (!row) throw notFound(slug);
       await updatePartnerRow(trx, slug, change(row), clock.now());
       return view((await findPartnerRow(trx, dialect, slug))!);
-    });
+    }).finally(changed);
   }
 
   return {
@@ -96,6 +99,7 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
         if (dialect.isDuplicateKey(error)) throw new WebhookError(409, 'conflict', `partner "${input.slug}" already exists`);
         throw error;
       }
+      changed();
       return { partner: await this.show(input.slug), secret };
     },
 

@@ -24,6 +24,8 @@ export interface PartnerDirectory {
   get(slug: string): Promise<ActivePartner | null>;
   /** Loads now; used at start so key problems are reported before the first request. */
   refresh(): Promise<ReadonlyMap<string, ActivePartner>>;
+  /** Forgets the snapshot: the next request reloads it first. */
+  invalidate(): void;
 }
 
 export interface PartnerDirectoryDeps {
@@ -89,6 +91,9 @@ export function createPartnerDirectory(deps: PartnerDirectoryDeps): PartnerDirec
 
   return {
     refresh: reload,
+    invalidate() {
+      loadedAt = Number.NEGATIVE_INFINITY;
+    },
     async get(slug) {
       const age = clock.now() - loadedAt;
       if (snapshot && age < cacheMs) return snapshot.get(slug) ?? null;
