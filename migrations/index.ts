@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as createPartners from './20261127000001_create_webhook_partners.js';
 import * as createDedupe from './20261127000002_create_webhook_dedupe.js';
 import * as createOutbox from './20261127000003_create_webhook_outbox.js';
+import * as createLocks from './20261201000001_create_webhook_locks.js';
 
 export interface NamedMigration {
   name: string;
@@ -18,4 +19,5 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261127000001_create_webhook_partners', ...createPartners },
   { name: '20261127000002_create_webhook_dedupe', ...createDedupe },
   { name: '20261127000003_create_webhook_outbox', ...createOutbox },
+  { name: '20261201000001_create_webhook_locks', ...createLocks },
 ]);

@@ -1,14 +1,28 @@
 import type Koa from 'koa';
+import { Registry } from 'prom-client';
 import { resolveConfig, type PluginOptions } from './config.js';
+import { adminRoutes } from './http/admin-routes.js';
 import { createApp } from './http/app.js';
+import { healthRoute } from './http/health-route.js';
+import { metricsRoute } from './http/metrics-route.js';
 import { receiveRoute } from './http/receive-route.js';
 import { createPersist } from './ingest/persist.js';
 import { createRateLimiter } from './ingest/rate-limiter.js';
 import { createReceiver } from './ingest/receiver.js';
+import { alertFiguresReader } from './observe/alert-figures.js';
+import { createAlertMonitor } from './observe/alert-monitor.js';
+import { createAttemptWindow } from './observe/attempt-window.js';
+import { createHealthCheck, type HealthReport } from './observe/health.js';
 import { defaultLogger } from './observe/logger.js';
-import { noTelemetry } from './observe/telemetry.js';
+import { createMetrics } from './observe/metrics.js';
+import { createOutboxFigures } from './observe/outbox-figures.js';
+import { fanOutTelemetry } from './observe/telemetry.js';
+import { createOutboxAdmin, type OutboxAdmin } from './outbox/outbox-admin.js';
 import { createPartnerAdmin, type PartnerAdmin } from './partners/partner-admin.js';
 import { createPartnerDirectory } from './partners/partner-directory.js';
+import { createLease } from './retention/lease.js';
+import { createRetention, retentionLeaseMs } from './retention/retention.js';
+import { countDeadSince, readBacklog } from './store/backlog.js';
 import { createDbClock } from './store/db-clock.js';
 import { dialectOf } from './store/dialect.js';
 import { migrateLatest } from './store/migrate.js';
@@ -23,24 +37,40 @@ export interface WebhooksPlugin {
   migrate(): Promise<string[]>;
   /** Registers a handler for an event type, or '*' for every event. */
   on(eventType: string, handler: Handler): void;
-  /** Begins processing: takes back work a crashed process left, then runs new events as they arrive. */
+  /** Begins processing (takes back work a crashed process left), alert checks and, when enabled, retention. */
   start(): Promise<void>;
-  /** Stops taking work, lets running handlers finish within the stop timeout, gives back the rest. */
+  /** Stops taking work, lets running handlers finish within the stop timeout, gives back the rest; stops alerts and retention. */
   stop(): Promise<void>;
   /** Partner management (the CLI's `partner` commands use the same functions). */
   readonly partners: PartnerAdmin;
+  /** Outbox administration: stats, list, show, replay, prune (the CLI's `outbox` commands and the admin routes). */
+  readonly outbox: OutboxAdmin;
+  /** The Prometheus registry holding the plugin's metrics: the `metricsRegistry` option, or the plugin's own. */
+  readonly metrics: Registry;
+  /** What GET /_health answers, for a host that aggregates its own health check. */
+  health(): Promise<HealthReport>;
   /** Names this process in `locked_by`. */
   readonly instanceId: string;
 }
+
+const RETENTION_LEASE = 'retention';
 
 export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   const config = resolveConfig(options);
   const { knex, clock, settings } = config;
   const dialect = dialectOf(knex);
   const logger = (config.logger ?? defaultLogger()).child({ component: 'crm-webhooks' });
-  const telemetry = noTelemetry;
   const dbClock = createDbClock(knex, dialect, clock);
   const registry = createHandlerRegistry();
+  const outbox = createOutboxAdmin({ knex, dialect, clock });
+  const dbTimeoutMs = settings.health.timeoutMs;
+
+  // Scrape-time figures read the dispatcher, created below: they are only called once the plugin exists.
+  const queueDepth = () => dispatcher.depth;
+  const metricsRegistry = config.metricsRegistry ?? new Registry();
+  const outboxFigures = createOutboxFigures({ stats: () => outbox.stats(), clock, timeoutMs: dbTimeoutMs });
+  const attemptWindow = createAttemptWindow(clock, settings.alerts.windowSeconds * 1000);
+  const telemetry = fanOutTelemetry(createMetrics(metricsRegistry, { queueDepth, outboxFigures }), attemptWindow);
 
   const dispatcher = createDispatcher({
     knex,
@@ -66,12 +96,56 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   });
   const directory = createPartnerDirectory({ knex, dialect, secretBox: config.secretBox, clock, logger, cacheMs: settings.partnerCacheMs });
   const receiver = createReceiver({ directory, persist, rateLimiter: createRateLimiter(clock), clock, receive: settings.receive });
-  const app = createApp({ receive: receiveRoute({ receiver, telemetry, logger, clock }) });
+  // Changes made through this instance apply to it at once; other processes see them within the cache time.
+  const partners = createPartnerAdmin({ knex, dialect, secretBox: config.secretBox, clock, onChange: () => directory.invalidate() });
+
+  const backlog = () => readBacklog(knex, dialect);
+  const health = createHealthCheck({
+    ping: () => knex.raw('SELECT 1'),
+    readBacklog: backlog,
+    queueDepth,
+    clock,
+    maxPendingAgeSeconds: settings.health.maxPendingAgeSeconds,
+    timeoutMs: dbTimeoutMs,
+  });
+  const alerts = createAlertMonitor({
+    thresholds: settings.alerts,
+    intervalMs: settings.alerts.checkIntervalMs,
+    read: alertFiguresReader(
+      {
+        overdueSeconds: async () => (await backlog()).overdueSeconds,
+        deadRowsSince: (sinceMs) => countDeadSince(knex, sinceMs),
+        attempts: attemptWindow,
+        dbNow: () => dbClock.now(),
+        timeoutMs: dbTimeoutMs,
+      },
+      settings.alerts,
+    ),
+    onAlert: config.onAlert,
+    logger,
+  });
+  const retention = createRetention({
+    prune: (pruneOptions) => outbox.prune(pruneOptions),
+    lease: createLease({ knex, dialect, dbClock, name: RETENTION_LEASE, holder: config.instanceId, ttlMs: retentionLeaseMs(settings.retention.intervalMs) }),
+    settings: settings.retention,
+    clock,
+    logger,
+  });
+
+  const app = createApp({
+    receive: receiveRoute({ receiver, telemetry, logger, clock }),
+    health: healthRoute(health),
+    metrics: metricsRoute(metricsRegistry),
+    admin: adminRoutes({ partners, outbox, authorize: config.authorize, dialect, logger, retryAfterSeconds: settings.receive.retryAfterSeconds }),
+  });
 
   return {
     app,
     instanceId: config.instanceId,
-    partners: createPartnerAdmin({ knex, dialect, secretBox: config.secretBox, clock }),
+    partners,
+    outbox,
+    metrics: metricsRegistry,
+    health,
     migrate: () => migrateLatest(knex, dialect),
     on: (eventType, handler) => registry.on(eventType, handler),
     async start() {
@@ -80,10 +154,12 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
       }
       await directory.refresh();
       await dispatcher.start();
-      logger.info({ instanceId: config.instanceId, concurrency: settings.processing.concurrency }, 'webhooks processing started');
+      alerts.start();
+      retention.start();
+      logger.info({ instanceId: config.instanceId, concurrency: settings.processing.concurrency, retention: settings.retention.enabled }, 'webhooks processing started');
     },
     async stop() {
-      await dispatcher.stop();
+      await Promise.all([dispatcher.stop(), alerts.stop(), retention.stop()]);
       logger.info({ instanceId: config.instanceId }, 'webhooks processing stopped');
     },
   };
@@ -92,4 +168,9 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
 export type { PluginOptions } from './config.js';
 export type { SettingsInput as WebhooksSettings } from './settings.js';
 export type { Alert, Clock, Handler, HandlerContext, Logger, SchemeName, WebhookEvent } from './types.js';
+export type { HealthReport } from './observe/health.js';
+export type { OutboxAdmin, OutboxRowDetail, OutboxRowView, OutboxStats } from './outbox/outbox-admin.js';
+export type { PartnerView } from './partners/partner-admin.js';
+export { ADMIN_PERMISSIONS, type AdminPermission } from './http/admin-auth.js';
+export { METRIC_NAMES } from './observe/metrics.js';
 export { ConfigError, SecretKeyError, WebhookError } from './errors.js';

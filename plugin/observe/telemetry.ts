@@ -28,3 +28,15 @@ export interface Telemetry {
 }
 
 export const noTelemetry: Telemetry = Object.freeze({ request: () => undefined, attempt: () => undefined });
+
+/** Reports every event to each sink in turn (metrics and the alerts' failure window, for example). */
+export function fanOutTelemetry(...sinks: readonly Telemetry[]): Telemetry {
+  return {
+    request(partner, outcome, seconds) {
+      for (const sink of sinks) sink.request(partner, outcome, seconds);
+    },
+    attempt(partner, outcome, seconds) {
+      for (const sink of sinks) sink.attempt(partner, outcome, seconds);
+    },
+  };
+}

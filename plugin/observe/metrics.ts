@@ -1,0 +1,143 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ConfigError } from '../errors.js';
+import { OUTBOX_STATUSES } from '../types.js';
+import type { OutboxFigures, ReadOutboxFigures } from './outbox-figures.js';
+import { partnerLabels } from './partner-label.js';
+import type { Telemetry } from './telemetry.js';
+
+export const METRIC_NAMES = Object.freeze({
+  requests: 'crm_webhooks_requests_total',
+  ackDuration: 'crm_webhooks_ack_duration_seconds',
+  processingDuration: 'crm_webhooks_processing_duration_seconds',
+  attempts: 'crm_webhooks_attempts_total',
+  queueDepth: 'crm_webhooks_queue_depth',
+  outboxRows: 'crm_webhooks_outbox_rows',
+  oldestPendingAge: 'crm_webhooks_oldest_pending_age_seconds',
+  deadRows: 'crm_webhooks_dead_rows',
+  databaseUp: 'crm_webhooks_database_up',
+});
+
+// An acknowledgement is a commit: ~1 ms on an idle SQLite, tens of ms on a busy MySQL, seconds
+// when the pool is exhausted (the partner's own timeout is usually 5-30 s).
+const ACK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+// Handlers call other systems: up to the default 30 s handler timeout.
+const PROCESSING_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export interface MetricsSources {
+  /** Events held in this process's memory (the dispatcher's depth), read at scrape time. */
+  queueDepth(): number;
+  /** Outbox statistics with a deadline, read at scrape time. */
+  outboxFigures: ReadOutboxFigures;
+}
+
+export interface MetricsOptions {
+  /** Distinct partner label values before further partners are counted as '(other)'. */
+  maxPartnerLabels?: number;
+}
+
+/**
+ * Registers the plugin's series on `registry` (never prom-client's global one, so two plugin
+ * instances with their own registries never meet) and returns the Telemetry that feeds them.
+ * Database gauges are collected at scrape time; when the database does not answer in time they read
+ * NaN and crm_webhooks_database_up reads 0, rather than showing stale or reassuring zeros.
+ */
+export function createMetrics(registry: Registry, sources: MetricsSources, options: MetricsOptions = {}): Telemetry {
+  for (const name of Object.values(METRIC_NAMES)) {
+    if (registry.getSingleMetric(name)) {
+      throw new ConfigError(`invalid option metricsRegistry: it already holds ${name}; give each plugin instance its own registry`);
+    }
+  }
+  const registers = [registry];
+  const label = partnerLabels(options.maxPartnerLabels ?? 500);
+
+  const requests = new Counter({
+    name: METRIC_NAMES.requests,
+    help: 'Requests to the receive route by partner ((unknown) for slugs that are not partners) and outcome.',
+    labelNames: ['partner', 'outcome'] as const,
+    registers,
+  });
+  const ack = new Histogram({
+    name: METRIC_NAMES.ackDuration,
+    help: 'Time from a request\'s arrival to its answer, by partner and result (accepted, duplicate, rejected).',
+    labelNames: ['partner', 'result'] as const,
+    buckets: ACK_BUCKETS,
+    registers,
+  });
+  const processing = new Histogram({
+    name: METRIC_NAMES.processingDuration,
+    help: 'Duration of one processing attempt (handlers and the done mark), by partner.',
+    labelNames: ['partner'] as const,
+    buckets: PROCESSING_BUCKETS,
+    registers,
+  });
+  const attempts = new Counter({
+    name: METRIC_NAMES.attempts,
+    help: 'Processing attempts in this process by partner and outcome (done, unhandled, retry, dead, lease_lost).',
+    labelNames: ['partner', 'outcome'] as const,
+    registers,
+  });
+  new Gauge({
+    name: METRIC_NAMES.queueDepth,
+    help: 'Events held in this process\'s memory: waiting, running, or reserved for a commit in flight.',
+    registers,
+    collect() {
+      this.set(sources.queueDepth());
+    },
+  });
+  registerDatabaseGauges(registers, sources.outboxFigures);
+
+  return {
+    request(partner, outcome, seconds) {
+      const partnerLabel = label(partner);
+      requests.inc({ partner: partnerLabel, outcome });
+      const result = outcome === 'accepted' || outcome === 'duplicate' ? outcome : 'rejected';
+      ack.observe({ partner: partnerLabel, result }, seconds);
+    },
+    attempt(partner, outcome, seconds) {
+      const partnerLabel = label(partner);
+      attempts.inc({ partner: partnerLabel, outcome });
+      processing.observe({ partner: partnerLabel }, seconds);
+    },
+  };
+}
+
+function registerDatabaseGauges(registers: Registry[], readFigures: ReadOutboxFigures): void {
+  // The four gauges are collected in parallel; readFigures shares one query among them.
+  const figures = (): Promise<OutboxFigures | null> => readFigures().catch(() => null);
+  new Gauge({
+    name: METRIC_NAMES.outboxRows,
+    help: 'Rows in webhook_outbox by status, across every process (read from the database at scrape time).',
+    labelNames: ['status'] as const,
+    registers,
+    async collect() {
+      const read = await figures();
+      for (const status of OUTBOX_STATUSES) this.set({ status }, read ? read.byStatus[status] : Number.NaN);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.oldestPendingAge,
+    help: 'Age in seconds of the oldest pending event (0 when none), across every process.',
+    registers,
+    async collect() {
+      const read = await figures();
+      this.set(read ? read.oldestPendingAgeSeconds ?? 0 : Number.NaN);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.deadRows,
+    help: 'Dead rows in webhook_outbox: events that failed their last attempt and wait for a replay.',
+    registers,
+    async collect() {
+      const read = await figures();
+      this.set(read ? read.byStatus.dead : Number.NaN);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.databaseUp,
+    help: '1 when the outbox statistics answered within the timeout at this scrape, else 0 (the database gauges then read NaN).',
+    registers,
+    async collect() {
+      this.set((await figures()) ? 1 : 0);
+    },
+  });
+}

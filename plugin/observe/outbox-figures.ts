@@ -1,0 +1,24 @@
+import type { Clock, OutboxStatus } from '../types.js';
+import { sharedRead } from './shared-read.js';
+import { withTimeout } from './with-timeout.js';
+
+/** The part of the outbox statistics that metrics, /_health and alerts read (a subset of OutboxStats). */
+export interface OutboxFigures {
+  byStatus: Readonly<Record<OutboxStatus, number>>;
+  oldestPendingAgeSeconds: number | null;
+}
+
+export interface OutboxFiguresDeps {
+  stats(): Promise<OutboxFigures>;
+  clock: Clock;
+  /** Each read gives up after this long; a slow database must not hang a scrape or a probe. */
+  timeoutMs: number;
+}
+
+export type ReadOutboxFigures = () => Promise<OutboxFigures>;
+
+/** Outbox statistics read with a deadline, one query shared by every caller that arrives meanwhile. */
+export function createOutboxFigures(deps: OutboxFiguresDeps): ReadOutboxFigures {
+  const shared = sharedRead(deps.stats, { clock: deps.clock, abandonAfterMs: Math.max(30_000, deps.timeoutMs * 10) });
+  return () => withTimeout(shared(), deps.timeoutMs, 'the outbox statistics query');
+}

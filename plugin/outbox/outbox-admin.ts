@@ -1,0 +1,137 @@
+import type { Knex } from 'knex';
+import { WebhookError } from '../errors.js';
+import { isValidSlug } from '../partners/slug.js';
+import { createDbClock } from '../store/db-clock.js';
+import type { Dialect } from '../store/dialect.js';
+import { OUTBOX_STATUSES, type Clock, type OutboxStatus } from '../types.js';
+import type { BatchProgress } from './batches.js';
+import { findOutboxRow, listOutboxRows } from './list.js';
+import { pruneDedupeRows, pruneDoneRows, type PrunedTable } from './prune.js';
+import { replayDead, replayIds, type ReplayResult } from './replay.js';
+import type { OutboxRowDetail, OutboxRowView } from './rows.js';
+import { readOutboxStats, type OutboxStats } from './stats.js';
+
+export type { BatchProgress } from './batches.js';
+export type { OutboxRowDetail, OutboxRowView } from './rows.js';
+export type { OutboxStats } from './stats.js';
+export type { ReplayResult } from './replay.js';
+
+export interface OutboxAdminDeps {
+  knex: Knex;
+  dialect: Dialect;
+  clock: Clock;
+}
+
+export interface ListOutboxFilter {
+  status?: OutboxStatus | undefined;
+  partner?: string | undefined;
+  limit?: number | undefined;
+}
+
+export interface BatchOptions<P> {
+  batchSize?: number | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: P) => void) | undefined;
+}
+
+export interface PruneOptions extends BatchOptions<BatchProgress & { table: PrunedTable }> {
+  doneOlderThanMs: number;
+  dedupeOlderThanMs: number;
+}
+
+export interface OutboxAdmin {
+  stats(): Promise<OutboxStats>;
+  list(filter?: ListOutboxFilter): Promise<OutboxRowView[]>;
+  show(id: number): Promise<OutboxRowDetail>;
+  replay(ids: number[]): Promise<ReplayResult>;
+  replayWhere(filter: { status: 'dead'; partner?: string | undefined }, options?: BatchOptions<BatchProgress>): Promise<{ replayed: number; batches: number; interrupted: boolean }>;
+  prune(options: PruneOptions): Promise<{ outbox: number; dedupe: number; batches: number; interrupted: boolean }>;
+}
+
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 1000;
+export const MAX_REPLAY_IDS = 1000;
+export const DEFAULT_BATCH_SIZE = 1000;
+const MAX_BATCH_SIZE = 100_000;
+
+const badRequest = (message: string) => new WebhookError(400, 'bad_request', message);
+
+const isId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
+
+function checkInt(name: string, value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) throw badRequest(`${name} must be a whole number from 1 to ${max}`);
+  return value;
+}
+
+function checkPartner(partner: string | undefined): string | undefined {
+  if (partner !== undefined && !isValidSlug(partner)) throw badRequest('partner must be 1 to 64 of a-z, 0-9, "-" and "_"');
+  return partner;
+}
+
+function checkWindow(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw badRequest(`${name} must be a number of milliseconds, 0 or more`);
+  return value;
+}
+
+/**
+ * Outbox administration shared by the CLI, the admin routes and background retention. Validates
+ * its input (WebhookError 400/404), and reads "now" from the database so windows and due times agree
+ * with every process sharing it.
+ */
+export function createOutboxAdmin(deps: OutboxAdminDeps): OutboxAdmin {
+  const { knex, dialect } = deps;
+  const dbClock = createDbClock(knex, dialect, deps.clock);
+  const dbNow = async () => {
+    await dbClock.sync();
+    return dbClock.now();
+  };
+
+  return {
+    stats: () => readOutboxStats(knex, dialect),
+
+    async list(filter = {}) {
+      if (filter.status !== undefined && !OUTBOX_STATUSES.includes(filter.status)) {
+        throw badRequest(`status must be one of ${OUTBOX_STATUSES.join(', ')}`);
+      }
+      const limit = checkInt('limit', filter.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+      return listOutboxRows(knex, dialect, { status: filter.status, partner: checkPartner(filter.partner), limit });
+    },
+
+    async show(id) {
+      const row = isId(id) ? await findOutboxRow(knex, dialect, id) : null;
+      if (!row) throw new WebhookError(404, 'not_found', `no outbox row ${String(id)}`);
+      return row;
+    },
+
+    async replay(ids) {
+      if (!Array.isArray(ids) || ids.length === 0 || !ids.every(isId)) throw badRequest('ids must be a non-empty list of positive whole numbers');
+      if (ids.length > MAX_REPLAY_IDS) throw badRequest(`at most ${MAX_REPLAY_IDS} ids at once; use a replay by status for more`);
+      return replayIds(knex, [...new Set(ids)], await dbNow());
+    },
+
+    async replayWhere(filter, options = {}) {
+      if (filter?.status !== 'dead') throw badRequest('only dead rows can be replayed by status');
+      const run = await replayDead(knex, await dbNow(), {
+        partner: checkPartner(filter.partner),
+        batchSize: checkInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE),
+        signal: options.signal,
+        onProgress: options.onProgress,
+      });
+      return { replayed: run.changed, batches: run.batches, interrupted: run.interrupted };
+    },
+
+    async prune(options) {
+      const doneWindow = checkWindow('doneOlderThanMs', options.doneOlderThanMs);
+      const dedupeWindow = checkWindow('dedupeOlderThanMs', options.dedupeOlderThanMs);
+      const batchSize = checkInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE);
+      const now = await dbNow();
+      const common = { batchSize, signal: options.signal, onProgress: options.onProgress };
+      // Outbox first: dedupe rows of done events pruned in the same run become free to go right after.
+      const outbox = await pruneDoneRows(knex, dialect.readOptions, { ...common, cutoffMs: now - doneWindow });
+      if (outbox.interrupted) return { outbox: outbox.changed, dedupe: 0, batches: outbox.batches, interrupted: true };
+      const dedupe = await pruneDedupeRows(knex, dialect.readOptions, { ...common, cutoffMs: now - dedupeWindow });
+      return { outbox: outbox.changed, dedupe: dedupe.changed, batches: outbox.batches + dedupe.batches, interrupted: dedupe.interrupted };
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { Knex } from 'knex';
+import type { Dialect } from '../store/dialect.js';
+import { OUTBOX_TABLE } from '../store/inbox.js';
+import { fromDbTime } from '../store/time.js';
+import { OUTBOX_STATUSES, type OutboxStatus } from '../types.js';
+
+export interface OutboxStats {
+  byStatus: Record<OutboxStatus, number>;
+  /** Only partners that have rows in the outbox. */
+  byPartner: Record<string, Record<OutboxStatus, number>>;
+  /** Whole seconds since the oldest pending event was received, by the database's clock; null when none is pending. */
+  oldestPendingAgeSeconds: number | null;
+}
+
+const zeroCounts = (): Record<OutboxStatus, number> =>
+  Object.fromEntries(OUTBOX_STATUSES.map((s) => [s, 0])) as Record<OutboxStatus, number>;
+
+/** Counts come from idx_webhook_outbox_stats (status, partner) and the age from idx_webhook_outbox_age. */
+export async function readOutboxStats(knex: Knex, dialect: Dialect): Promise<OutboxStats> {
+  const groups: Array<{ status: string; partner: string; n: number | string }> = await knex(OUTBOX_TABLE)
+    .select('status', 'partner')
+    .count({ n: '*' })
+    .groupBy('status', 'partner');
+  const byStatus = zeroCounts();
+  const byPartner: Record<string, Record<OutboxStatus, number>> = {};
+  for (const { status, partner, n } of groups) {
+    if (!(OUTBOX_STATUSES as readonly string[]).includes(status)) continue;
+    byStatus[status as OutboxStatus] += Number(n);
+    (byPartner[partner] ??= zeroCounts())[status as OutboxStatus] += Number(n);
+  }
+  return { byStatus, byPartner: sortedByKey(byPartner), oldestPendingAgeSeconds: await oldestPendingAge(knex, dialect) };
+}
+
+/** The age is computed against the database's own clock in the same query, so host clock skew cannot distort it. */
+async function oldestPendingAge(knex: Knex, dialect: Dialect): Promise<number | null> {
+  const row = (await knex(OUTBOX_TABLE)
+    .min({ oldest: 'received_at' })
+    .select(knex.raw(`${dialect.nowSql} AS ??`, ['now']))
+    .where('status', 'pending')
+    .options(dialect.readOptions)
+    .first()) as { oldest: string | Date | null; now: string } | undefined;
+  if (!row || row.oldest === null || row.oldest === undefined) return null;
+  const ageMs = fromDbTime(row.now).getTime() - fromDbTime(row.oldest).getTime();
+  return Math.max(0, Math.floor(ageMs / 1000));
+}
+
+function sortedByKey<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
