@@ -45,9 +45,7 @@ export function createPersist(deps: PersistDeps): Persist {
     let outcomes;
     const receivedAtMs = dbClock.now();
     try {
-      outcomes = await withDeadlockRetry(() =>
-        knex.transaction((trx) => insertEvents(trx, dialect, events, receivedAtMs, claims), dialect.shortTransaction),
-      );
+      outcomes = await withDeadlockRetry(() => knex.transaction((trx) => insertEvents(trx, dialect, events, receivedAtMs, claims)));
     } catch (error) {
       fastPath.release(claims.length);
       throw error;

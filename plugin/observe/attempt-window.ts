@@ -11,7 +11,7 @@ const BUCKETS = 60;
 /**
  * Counts this process's processing attempts over a sliding window, in 60 buckets so memory stays
  * constant whatever the throughput (the window is exact to 1/60 of its length). `retry` and `dead`
- * are failures; `lease_lost` is neither, since its handler's result was discarded, not refused.
+ * are failures; `lease_lost` and `released` are neither: the result was discarded or never reached.
  */
 export function createAttemptWindow(clock: Clock, windowMs: number): Telemetry & { totals(): AttemptTotals } {
   const bucketMs = Math.max(1, windowMs / BUCKETS);
@@ -33,7 +33,7 @@ export function createAttemptWindow(clock: Clock, windowMs: number): Telemetry &
   return {
     request: () => undefined,
     attempt(_partner: string, outcome: AttemptOutcome) {
-      if (outcome === 'lease_lost') return;
+      if (outcome === 'lease_lost' || outcome === 'released') return;
       const index = advance();
       attempts[index]! += 1;
       if (outcome === 'retry' || outcome === 'dead') failed[index]! += 1;

@@ -72,7 +72,7 @@ export function createMetrics(registry: Registry, sources: MetricsSources, optio
   });
   const attempts = new Counter({
     name: METRIC_NAMES.attempts,
-    help: 'Processing attempts in this process by partner and outcome (done, unhandled, retry, dead, lease_lost).',
+    help: 'Processing attempts in this process by partner and outcome (done, unhandled, retry, dead, lease_lost, released).',
     labelNames: ['partner', 'outcome'] as const,
     registers,
   });

@@ -18,7 +18,8 @@ export type RequestOutcome =
   | 'store_unavailable'
   | 'internal_error';
 
-export type AttemptOutcome = 'done' | 'unhandled' | 'retry' | 'dead' | 'lease_lost';
+/** `released`: given back unfinished at stop(); not a failure. */
+export type AttemptOutcome = 'done' | 'unhandled' | 'retry' | 'dead' | 'lease_lost' | 'released';
 
 export interface Telemetry {
   /** One request to the receive route finished; `seconds` from arrival to answer. */

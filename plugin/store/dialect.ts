@@ -24,10 +24,11 @@ export interface Dialect {
    */
   readonly readOptions: Readonly<Record<string, unknown>>;
   /**
-   * Transaction settings for the plugin's own short transactions (ingest, claim). On InnoDB,
-   * REPEATABLE READ locks index gaps on range scans, which blocks concurrent inserts of new events
-   * and deadlocks claimers; READ COMMITTED locks only the rows it changes. SQLite has one writer and
-   * no such levels (knex would warn).
+   * Transaction settings for the claim, whose locking read scans a range of the claim index. On
+   * InnoDB, REPEATABLE READ would also lock the gaps of that range, blocking inserts of new events
+   * and deadlocking concurrent claimers; READ COMMITTED locks only the rows it claims. (Ingest does
+   * only inserts and point reads, so it keeps the host's level and saves the extra round trip.)
+   * SQLite has one writer and no such levels (knex would warn).
    */
   readonly shortTransaction: Readonly<Knex.TransactionConfig>;
 }

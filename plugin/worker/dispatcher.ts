@@ -21,6 +21,7 @@ export interface FastPath {
 }
 
 const CLOCK_SYNC_MS = 60_000;
+const SLOW_EVENT_MS = 2;
 
 /**
  * Runs claimed events on a p-queue. The outbox stays the source of truth: the in-memory queue is
@@ -40,11 +41,24 @@ export function createDispatcher(deps: DispatcherDeps) {
   let lastRecoveryMs = Number.NEGATIVE_INFINITY;
   let lastSyncMs = Number.NEGATIVE_INFINITY;
   let backlog = false;
+  let msPerEvent = 0; // moving average of the wall time a batch spends per event
   const stray: Promise<unknown>[] = [];
   const recoveryEveryMs = Math.min(15_000, Math.max(250, processing.leaseMs / 4));
 
   const depth = () => waiting.size + running + reserved;
   const free = () => Math.max(0, processing.queueLimit - depth());
+
+  /**
+   * How many waiting events one worker takes. Batches save a commit per event, but their events run
+   * one after another: while events take little time each, whole batches win; once handlers are
+   * slow (they call other services), the waiting events are shared across the workers instead so
+   * they run in parallel.
+   */
+  function batchSize(): number {
+    const fair = Math.ceil(waiting.size / processing.concurrency);
+    const size = msPerEvent < SLOW_EVENT_MS ? waiting.size : fair;
+    return Math.max(1, Math.min(processing.batchSize, size));
+  }
 
   function enqueue(event: ClaimedEvent): void {
     waiting.set(event.outboxId, event);
@@ -65,9 +79,7 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   async function drain(): Promise<void> {
     scheduled -= 1;
-    // Share what is waiting across the workers: a shallow queue split into batches of one or two
-    // keeps every worker busy; only a deep one fills whole batches.
-    const size = Math.min(processing.batchSize, Math.max(1, Math.ceil(waiting.size / processing.concurrency)));
+    const size = batchSize();
     const batch: ClaimedEvent[] = [];
     for (const [id, event] of waiting) {
       if (batch.length >= size) break;
@@ -77,11 +89,14 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (batch.length === 0) return;
     running += batch.length;
     active += 1;
+    const batchStarted = deps.clock.now();
     try {
       await executeBatch(deps, batch, stopController.signal);
     } finally {
       running -= batch.length;
       active -= 1;
+      const perEvent = (deps.clock.now() - batchStarted) / batch.length;
+      msPerEvent = msPerEvent * 0.9 + perEvent * 0.1;
     }
     schedule();
     if (backlog && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();

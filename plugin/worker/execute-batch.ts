@@ -1,15 +1,15 @@
 import type { AttemptOutcome } from '../observe/telemetry.js';
-import { markFailed, markManyDone, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
+import { markManyDone, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
 import type { Dialect } from '../store/dialect.js';
-import { HandlerTimeoutError, LeaseLostError, StoppingError } from './errors.js';
-import { describeFailure, ensureLease, eventLogger, executeEvent, fenceOf, settleFailure, type ExecuteDeps } from './execute-event.js';
+import { LeaseLostError, StoppingError } from './errors.js';
+import { ensureLease, eventLogger, executeEvent, fenceOf, settleFailure, type ExecuteDeps } from './execute-event.js';
 import { runHandlers } from './run-handlers.js';
 
 export interface BatchDeps extends ExecuteDeps {
   dialect: Dialect;
 }
 
-/** The batch cannot go on as one transaction; `index` is the event that caused it, if any. */
+/** The shared transaction was given up; `index` is the event whose handler failed, if one did. */
 class BatchAbort extends Error {
   constructor(
     readonly index: number,
@@ -20,21 +20,24 @@ class BatchAbort extends Error {
 }
 
 /**
- * Runs several claimed events in ONE transaction: each event's handlers in a savepoint of their own
- * (a failing handler rolls back only its event's writes), then one statement marks all the
- * successful rows done and the batch commits once. Under load this turns one commit per event into
- * one per batch. Anything that breaks the shared transaction itself (a deadlock, a lost connection,
- * a handler past its timeout, a lost lease, the plugin stopping) rolls the whole batch back and its
- * events run again one by one, so the outcome per event is the same as without batching.
+ * Runs several claimed events in ONE transaction, then marks them all done with one statement and
+ * commits once: under load, one commit per batch instead of one per event, and no per-event
+ * statements of the plugin's own. The batch is optimistic: if any handler fails (or times out, or
+ * the transaction breaks), everything is rolled back, the failing event's attempt is recorded, and
+ * the others run again one by one in transactions of their own. Database effects stay exactly once;
+ * a handler's external call may be repeated when a batch mate failed, which the at-least-once
+ * contract and the idempotency key already cover. Events on a retry run alone: they are the ones
+ * likely to fail again.
  */
 export async function executeBatch(deps: BatchDeps, events: ClaimedEvent[], stopSignal: AbortSignal): Promise<void> {
-  if (events.length === 1) {
-    await executeEvent(deps, events[0]!, stopSignal);
-    return;
-  }
+  const first = events.filter((e) => e.attempt === 1);
+  for (const retry of events.filter((e) => e.attempt !== 1)) await executeEvent(deps, retry, stopSignal);
+  if (first.length === 1) await executeEvent(deps, first[0]!, stopSignal);
+  if (first.length <= 1) return;
+
   const started = deps.clock.now();
   const held: ClaimedEvent[] = [];
-  for (const event of events) {
+  for (const event of first) {
     try {
       await ensureLease(deps, event);
       held.push(event);
@@ -54,60 +57,37 @@ async function runShared(deps: BatchDeps, events: ClaimedEvent[], stopSignal: Ab
   const trx = await deps.knex.transaction();
   try {
     const outcomes: AttemptOutcome[] = [];
-    const succeeded: ClaimedEvent[] = [];
-    const failed: Array<{ event: ClaimedEvent; error: unknown }> = [];
     for (const [index, event] of events.entries()) {
       const handlers = deps.registry.handlersFor(event.eventType);
-      if (handlers.length === 0) {
-        succeeded.push(event);
-        outcomes.push('unhandled');
-        continue;
-      }
+      outcomes.push(handlers.length > 0 ? 'done' : 'unhandled');
+      if (handlers.length === 0) continue;
       try {
-        await trx.transaction((savepoint) =>
-          runHandlers(savepoint, handlers, event, eventLogger(deps, event), { timeoutMs: deps.processing.handlerTimeoutMs, stopSignal }),
-        );
-        succeeded.push(event);
-        outcomes.push('done');
+        await runHandlers(trx, handlers, event, eventLogger(deps, event), { timeoutMs: deps.processing.handlerTimeoutMs, stopSignal });
       } catch (error) {
-        if (breaksTransaction(deps.dialect, error)) throw new BatchAbort(index, error);
-        failed.push({ event, error });
-        outcomes.push('retry');
+        throw new BatchAbort(index, error);
       }
     }
-    if (!(await markManyDone(trx, succeeded.map(fenceOf), deps.dbClock.now()))) throw new BatchAbort(-1, new LeaseLostError());
-    for (const { event, error } of failed) {
-      const failure = describeFailure(deps, event, eventLogger(deps, event), error);
-      if (!(await markFailed(trx, fenceOf(event), failure))) throw new BatchAbort(-1, new LeaseLostError());
-      outcomes[events.indexOf(event)] = failure.retryAtMs === null ? 'dead' : 'retry';
-    }
+    if (!(await markManyDone(trx, events.map(fenceOf), deps.dbClock.now()))) throw new BatchAbort(-1, new LeaseLostError());
     await trx.commit();
     return outcomes;
   } catch (error) {
+    // A handler that ignores its signal may still hold the connection: do not wait for it.
     void trx.rollback().catch(() => undefined);
     throw error;
   }
-}
-
-/** Errors after which the shared transaction is gone or must not be trusted. */
-function breaksTransaction(dialect: Dialect, error: unknown): boolean {
-  if (error instanceof HandlerTimeoutError || error instanceof StoppingError) return true;
-  if (dialect.isDeadlock(error) || dialect.isUnavailable(error)) return true;
-  // A deadlock rolls back the whole InnoDB transaction, after which its savepoints are gone too.
-  return /savepoint/i.test((error as Error | null)?.message ?? '');
 }
 
 async function recover(deps: BatchDeps, events: ClaimedEvent[], error: unknown, stopSignal: AbortSignal, started: number): Promise<void> {
   const abort = error instanceof BatchAbort ? error : new BatchAbort(-1, error);
   if (abort.reason instanceof StoppingError) {
     await releaseClaims(deps.knex, events.map(fenceOf), { started: true, nowMs: deps.dbClock.now() }).catch(() => undefined);
-    events.forEach((event) => record(deps, event, 'retry', started));
+    events.forEach((event) => record(deps, event, 'released', started));
     return;
   }
-  deps.logger.warn({ err: abort.reason, events: events.length }, 'batch transaction aborted; running its events one by one');
+  deps.logger.debug({ err: abort.reason, events: events.length }, 'batch rolled back; running its events one by one');
   for (const [index, event] of events.entries()) {
-    if (index === abort.index && abort.reason instanceof HandlerTimeoutError) {
-      // That handler already had its attempt; running it again at once would just time out again.
+    if (index === abort.index) {
+      // This handler already had its attempt (and failed it); the rest were only rolled back with it.
       record(deps, event, await settleFailure(deps, event, eventLogger(deps, event), abort.reason), started);
     } else {
       await executeEvent(deps, event, stopSignal);

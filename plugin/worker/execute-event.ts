@@ -67,7 +67,7 @@ export async function settleFailure(deps: ExecuteDeps, event: ClaimedEvent, log:
     await releaseClaims(deps.knex, [fenceOf(event)], { started: true, nowMs: deps.dbClock.now() }).catch((releaseError: unknown) =>
       log.error({ err: releaseError }, 'could not release the event at stop; it is retried when its lease expires'),
     );
-    return 'retry';
+    return 'released';
   }
   const failure = describeFailure(deps, event, log, error);
   try {

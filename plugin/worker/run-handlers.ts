@@ -3,13 +3,18 @@ import type { ClaimedEvent } from '../store/outbox.js';
 import type { Handler, Logger, WebhookEvent } from '../types.js';
 import { HandlerTimeoutError, StoppingError } from './errors.js';
 
+/** The handler's view of an event; the payload is parsed on first use, as many handlers never read it. */
 export function toWebhookEvent(event: ClaimedEvent): WebhookEvent {
+  let parsed: { value: unknown } | undefined;
   return {
     outboxId: event.outboxId,
     partner: event.partner,
     id: event.eventId,
     type: event.eventType,
-    payload: JSON.parse(event.payload) as unknown,
+    get payload(): unknown {
+      parsed ??= { value: JSON.parse(event.payload) as unknown };
+      return parsed.value;
+    },
     rawBody: event.payload,
     receivedAt: new Date(event.receivedAtMs),
     attempt: event.attempt,
