@@ -1,9 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ConfigError } from '../errors.js';
-import { OUTBOX_STATUSES } from '../types.js';
 import type { OutboxFigures, ReadOutboxFigures } from './outbox-figures.js';
 import { partnerLabels } from './partner-label.js';
 import type { Telemetry } from './telemetry.js';
+
+const BACKLOG_STATUSES = ['pending', 'processing', 'dead'] as const;
 
 export const METRIC_NAMES = Object.freeze({
   requests: 'crm_webhooks_requests_total',
@@ -106,12 +107,12 @@ function registerDatabaseGauges(registers: Registry[], readFigures: ReadOutboxFi
   const figures = (): Promise<OutboxFigures | null> => readFigures().catch(() => null);
   new Gauge({
     name: METRIC_NAMES.outboxRows,
-    help: 'Rows in webhook_outbox by status, across every process (read from the database at scrape time).',
+    help: 'Rows in webhook_outbox that are pending, processing or dead, across every process (read at scrape time; done rows are counted by attempts_total instead).',
     labelNames: ['status'] as const,
     registers,
     async collect() {
       const read = await figures();
-      for (const status of OUTBOX_STATUSES) this.set({ status }, read ? read.byStatus[status] : Number.NaN);
+      for (const status of BACKLOG_STATUSES) this.set({ status }, read ? read.byStatus[status] : Number.NaN);
     },
   });
   new Gauge({

@@ -2,9 +2,9 @@ import type { Clock, OutboxStatus } from '../types.js';
 import { sharedRead } from './shared-read.js';
 import { withTimeout } from './with-timeout.js';
 
-/** The part of the outbox statistics that metrics, /_health and alerts read (a subset of OutboxStats). */
+/** The outbox figures metrics read: the statuses that make up the backlog (done rows are not counted). */
 export interface OutboxFigures {
-  byStatus: Readonly<Record<OutboxStatus, number>>;
+  byStatus: Readonly<Record<Exclude<OutboxStatus, 'done'>, number>>;
   oldestPendingAgeSeconds: number | null;
 }
 
