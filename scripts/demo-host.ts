@@ -1,4 +1,4 @@
-import { openDatabase } from '../plugin/store/connect.js';
+import { displayUrl, openDatabase } from '../plugin/store/connect.js';
 import { createSecretBox, parseSecretKey } from '../plugin/secrets/secret-box.js';
 import { defaultLogger } from '../plugin/observe/logger.js';
 import { startDemoHost } from './demo/demo-host.js';
@@ -28,9 +28,8 @@ async function main(): Promise<void> {
   });
   const secret = await ensureDemoPartner(host.plugin, { knex, secretBox, logger });
 
-  const safeUrl = databaseUrl.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
   console.log(`
-crm-webhooks demo CRM listening on ${host.origin}  (database: ${safeUrl})
+crm-webhooks demo CRM listening on ${host.origin}  (database: ${displayUrl(databaseUrl)})
 Webhooks endpoint: ${host.origin}/plugins/webhooks/<partner>   health: ${host.origin}/plugins/webhooks/_health
 
 Send a signed test event to the demo partner (202 the first time, 200 duplicate after):

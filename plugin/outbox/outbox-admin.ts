@@ -112,7 +112,7 @@ export function createOutboxAdmin(deps: OutboxAdminDeps): OutboxAdmin {
 
     async replayWhere(filter, options = {}) {
       if (filter?.status !== 'dead') throw badRequest('only dead rows can be replayed by status');
-      const run = await replayDead(knex, await dbNow(), {
+      const run = await replayDead(knex, dialect, await dbNow(), {
         partner: checkPartner(filter.partner),
         batchSize: checkInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE),
         signal: options.signal,
@@ -128,9 +128,9 @@ export function createOutboxAdmin(deps: OutboxAdminDeps): OutboxAdmin {
       const now = await dbNow();
       const common = { batchSize, signal: options.signal, onProgress: options.onProgress };
       // Outbox first: dedupe rows of done events pruned in the same run become free to go right after.
-      const outbox = await pruneDoneRows(knex, dialect.readOptions, { ...common, cutoffMs: now - doneWindow });
+      const outbox = await pruneDoneRows(knex, dialect, { ...common, cutoffMs: now - doneWindow });
       if (outbox.interrupted) return { outbox: outbox.changed, dedupe: 0, batches: outbox.batches, interrupted: true };
-      const dedupe = await pruneDedupeRows(knex, dialect.readOptions, { ...common, cutoffMs: now - dedupeWindow });
+      const dedupe = await pruneDedupeRows(knex, dialect, { ...common, cutoffMs: now - dedupeWindow });
       return { outbox: outbox.changed, dedupe: dedupe.changed, batches: outbox.batches + dedupe.batches, interrupted: dedupe.interrupted };
     },
   };

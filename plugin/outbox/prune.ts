@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Dialect } from '../store/dialect.js';
 import { DEDUPE_TABLE, OUTBOX_TABLE } from '../store/inbox.js';
 import { toDbTime } from '../store/time.js';
 import { chunks, runBatches, type BatchProgress, type BatchRun } from './batches.js';
@@ -36,7 +37,7 @@ function cursorOn(column: string) {
  * without one). Since processed_at is never before received_at, `received_at < cutoff` is implied and
  * lets idx_webhook_outbox_age (status, received_at) find the candidates.
  */
-export async function pruneDoneRows(knex: Knex, readOptions: Readonly<Record<string, unknown>>, options: PruneStepOptions): Promise<BatchRun> {
+export async function pruneDoneRows(knex: Knex, dialect: Dialect, options: PruneStepOptions): Promise<BatchRun> {
   const cutoff = toDbTime(options.cutoffMs);
   const expired = (db: Knex | Knex.Transaction) =>
     db(OUTBOX_TABLE)
@@ -53,7 +54,7 @@ export async function pruneDoneRows(knex: Knex, readOptions: Readonly<Record<str
           .select('id', 'received_at')
           .orderBy('received_at')
           .limit(limit)
-          .options(readOptions);
+          .options(dialect.readOptions);
         cursor.advance(rows.at(-1)?.received_at);
         return rows.map((r) => Number(r.id));
       },
@@ -62,7 +63,7 @@ export async function pruneDoneRows(knex: Knex, readOptions: Readonly<Record<str
           let deleted = 0;
           for (const part of chunks(ids)) deleted += await trx(OUTBOX_TABLE).whereIn('id', part).andWhere('status', 'done').del();
           return deleted;
-        }),
+        }, dialect.shortTransaction),
     },
     { batchSize: options.batchSize, signal: options.signal, onBatch: progress },
   );
@@ -72,9 +73,10 @@ export async function pruneDoneRows(knex: Knex, readOptions: Readonly<Record<str
  * Deletes dedupe rows received before the cutoff, except those whose event still has an outbox row
  * that is not done: if a dead event's dedupe row went, a redelivery would be accepted as new and the
  * replayed original and the copy could both be applied. The DELETE repeats both conditions, so a row
- * whose state changed after it was selected is kept.
+ * whose state changed after it was selected is kept. READ COMMITTED (dialect.shortTransaction) keeps
+ * InnoDB from gap-locking the outbox index that subquery reads, which would hold up ingest's inserts.
  */
-export async function pruneDedupeRows(knex: Knex, readOptions: Readonly<Record<string, unknown>>, options: PruneStepOptions): Promise<BatchRun> {
+export async function pruneDedupeRows(knex: Knex, dialect: Dialect, options: PruneStepOptions): Promise<BatchRun> {
   const cutoff = toDbTime(options.cutoffMs);
   const expired = (db: Knex | Knex.Transaction) =>
     db(DEDUPE_TABLE)
@@ -97,7 +99,7 @@ export async function pruneDedupeRows(knex: Knex, readOptions: Readonly<Record<s
           .select('partner', 'event_id', `${DEDUPE_TABLE}.received_at`)
           .orderBy(`${DEDUPE_TABLE}.received_at`)
           .limit(limit)
-          .options(readOptions);
+          .options(dialect.readOptions);
         cursor.advance(rows.at(-1)?.received_at);
         return rows.map((r) => [r.partner, r.event_id]);
       },
@@ -106,7 +108,7 @@ export async function pruneDedupeRows(knex: Knex, readOptions: Readonly<Record<s
           let deleted = 0;
           for (const part of chunks(keys)) deleted += await expired(trx).whereIn(['partner', 'event_id'], part).del();
           return deleted;
-        }),
+        }, dialect.shortTransaction),
     },
     { batchSize: options.batchSize, signal: options.signal, onBatch: progress },
   );

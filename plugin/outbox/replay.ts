@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Dialect } from '../store/dialect.js';
 import { OUTBOX_TABLE } from '../store/inbox.js';
 import { toDbTime } from '../store/time.js';
 import { chunks, runBatches, type BatchProgress, type BatchRun } from './batches.js';
@@ -62,7 +63,7 @@ export interface ReplayDeadOptions {
  * Replays every dead row (of one partner, or all) in short batches. The cursor on id means each row
  * is visited once, even if a replayed event dies again while the run is still going.
  */
-export async function replayDead(knex: Knex, nowMs: number, options: ReplayDeadOptions): Promise<BatchRun> {
+export async function replayDead(knex: Knex, dialect: Dialect, nowMs: number, options: ReplayDeadOptions): Promise<BatchRun> {
   const dead = () => {
     const query = knex(OUTBOX_TABLE).where('status', 'dead');
     return options.partner ? query.andWhere('partner', options.partner) : query;
@@ -85,7 +86,7 @@ export async function replayDead(knex: Knex, nowMs: number, options: ReplayDeadO
             changed += await trx(OUTBOX_TABLE).whereIn('id', part).andWhere('status', 'dead').update(replayChanges(nowMs));
           }
           return changed;
-        }),
+        }, dialect.shortTransaction),
     },
     { batchSize: options.batchSize, signal: options.signal, onBatch: (done) => options.onProgress?.({ done, total }) },
   );

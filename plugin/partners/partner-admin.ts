@@ -80,6 +80,12 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
     }).finally(changed);
   }
 
+  async function show(slug: string): Promise<PartnerView> {
+    const row = isValidSlug(slug) ? await findPartnerRow(knex, dialect, slug) : null;
+    if (!row) throw notFound(slug);
+    return view(row);
+  }
+
   return {
     async add(input: AddPartnerInput): Promise<{ partner: PartnerView; secret: string }> {
       if (!isValidSlug(input.slug)) throw invalid('slug must be 1 to 64 of a-z, 0-9, "-" and "_"');
@@ -100,18 +106,14 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
         throw error;
       }
       changed();
-      return { partner: await this.show(input.slug), secret };
+      return { partner: await show(input.slug), secret };
     },
 
     async list(): Promise<PartnerView[]> {
       return (await listPartnerRows(knex, dialect)).map(view);
     },
 
-    async show(slug: string): Promise<PartnerView> {
-      const row = isValidSlug(slug) ? await findPartnerRow(knex, dialect, slug) : null;
-      if (!row) throw notFound(slug);
-      return view(row);
-    },
+    show,
 
     setEnabled(slug: string, enabled: boolean): Promise<PartnerView> {
       return modify(slug, () => ({ enabled }));

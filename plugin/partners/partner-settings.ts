@@ -1,10 +1,19 @@
 import { z } from 'zod';
+import { parseCidrs } from '../ingest/client-ip.js';
 import { parseLocation } from '../signatures/event-locator.js';
 
 /** Per-partner settings, stored as JSON in webhook_partners.settings. All optional. */
 const location = z.string().superRefine((value, ctx) => {
-  const problem = parseLocation(value);
-  if (typeof problem === 'string') ctx.addIssue({ code: 'custom', message: problem });
+  const parsed = parseLocation(value);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+});
+
+const cidr = z.string().superRefine((value, ctx) => {
+  try {
+    parseCidrs([value]);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
 });
 
 export const partnerSettingsSchema = z
@@ -15,7 +24,7 @@ export const partnerSettingsSchema = z
     idFrom: location.optional(),
     typeFrom: location.optional(),
     rateLimit: z.object({ perSecond: z.number().positive(), burst: z.number().int().min(1) }).strict().optional(),
-    allowIps: z.array(z.string().min(1)).max(1000).optional(),
+    allowIps: z.array(cidr).max(1000).optional(),
   })
   .strict();
 

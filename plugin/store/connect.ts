@@ -61,9 +61,29 @@ export function knexConfigFromUrl(url: string, options: { poolMax?: number } = {
   };
 }
 
-export function openDatabase(url: string, options: { poolMax?: number } = {}): Knex {
+export interface OpenOptions {
+  poolMax?: number;
+  /** Keep knex's own console output (e.g. "Acquire connection error" with a stack) off the terminal. */
+  quiet?: boolean;
+}
+
+const silent = () => undefined;
+
+export function openDatabase(url: string, options: OpenOptions = {}): Knex {
   const config = knexConfigFromUrl(url, options);
   const filename = (config.connection as { filename?: string }).filename;
   if (filename && filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-  return knexFactory(config);
+  return knexFactory(options.quiet ? { ...config, log: { warn: silent, error: silent, debug: silent, deprecate: silent } } : config);
+}
+
+/** The URL as it may be shown in logs and messages: never the password. */
+export function displayUrl(url: string): string {
+  if (url.startsWith('sqlite:')) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
 }

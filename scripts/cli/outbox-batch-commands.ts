@@ -1,0 +1,115 @@
+import { Argument, Option, type Command } from 'commander';
+import { DEFAULT_BATCH_SIZE, type OutboxAdmin } from '../../plugin/outbox/outbox-admin.js';
+import { collectIds, duration, wholeNumber } from './arguments.js';
+import { leafCommand, type CommandContext } from './context.js';
+import { CliFailure, EXIT_INTERRUPTED, usageError } from './failure.js';
+import { watchInterrupt } from './interrupt.js';
+import { plural } from './output.js';
+import { createProgress, type ProgressReporter } from './progress.js';
+
+type WithAdmin = <T>(work: (admin: OutboxAdmin) => Promise<T>) => Promise<T>;
+
+const batchSizeOption = () =>
+  new Option('--batch-size <n>', 'rows per short transaction').argParser(wholeNumber(1, 100_000)).default(DEFAULT_BATCH_SIZE);
+
+const INTERRUPT_HELP = `
+Works in short transactions of --batch-size rows, with a progress bar on a terminal. Ctrl-C stops
+after the current batch and prints what was done (exit code 130); running it again continues.`;
+
+/**
+ * Runs a batched operation with progress on stderr and Ctrl-C wired to its abort signal; sets exit
+ * code 130 when it was interrupted.
+ */
+async function batched<T extends { interrupted: boolean }>(
+  ctx: CommandContext,
+  json: boolean,
+  run: (signal: AbortSignal, progress: ProgressReporter) => Promise<T>,
+): Promise<T> {
+  const interrupt = watchInterrupt(ctx.io.proc, ctx.io.stderr);
+  const progress = createProgress(ctx.io.stderr, { json });
+  try {
+    const result = await run(interrupt.signal, progress);
+    if (result.interrupted) ctx.setExitCode(EXIT_INTERRUPTED);
+    return result;
+  } finally {
+    progress.stop();
+    interrupt.dispose();
+  }
+}
+
+interface ReplayOptions {
+  json?: boolean;
+  status?: 'dead';
+  partner?: string;
+  batchSize: number;
+}
+
+export function registerReplayCommand(outbox: Command, ctx: CommandContext, withAdmin: WithAdmin): void {
+  leafCommand(outbox, 'replay', 'send events back to pending, due now: the given ids, or every dead one (--status dead)')
+    .addArgument(new Argument('[ids...]', 'row ids to replay (see outbox list)').argParser(collectIds))
+    .addOption(new Option('--status <status>', 'replay every row in this status instead of ids').choices(['dead']))
+    .option('--partner <slug>', 'with --status: only this partner\'s rows')
+    .addOption(batchSizeOption())
+    .addHelpText('after', `\nOnly dead rows, and pending rows waiting for a retry, are replayed; done and processing rows are\nskipped with a reason (exit code 1 when any id was skipped). Attempts start again from 0.\n${INTERRUPT_HELP}`)
+    .action(async (ids: number[] | undefined, options: ReplayOptions) => {
+      const output = ctx.output(options);
+      if (ids?.length && options.status) throw usageError('give either ids or --status dead, not both');
+      if (!ids?.length && !options.status) throw usageError('give the ids to replay, or --status dead');
+      if (options.partner !== undefined && !options.status) throw usageError('--partner goes with --status dead');
+      if (ids?.length) {
+        const result = await withAdmin((admin) => admin.replay(ids));
+        output.result(result, (r) =>
+          [
+            r.replayed.length ? `Replayed ${plural(r.replayed.length, 'event')} (pending, due now): ${r.replayed.join(', ')}` : 'Replayed nothing.',
+            ...r.skipped.map((s) => `Skipped ${s.id}: ${s.reason}`),
+          ].join('\n'),
+        );
+        if (result.skipped.length) {
+          const first = result.skipped[0]!;
+          throw new CliFailure(`${result.skipped.length} of ${ids.length} ids not replayed (${first.id}: ${first.reason}${result.skipped.length > 1 ? ', ...' : ''})`);
+        }
+        return;
+      }
+      const result = await batched(ctx, output.json, (signal, progress) =>
+        withAdmin((admin) =>
+          admin.replayWhere(
+            { status: 'dead', partner: options.partner },
+            { batchSize: options.batchSize, signal, onProgress: (p) => progress.update('replaying dead events', p.done, p.total) },
+          ),
+        ),
+      );
+      output.result(result, (r) =>
+        r.interrupted
+          ? `Interrupted: replayed ${plural(r.replayed, 'dead event')} in ${plural(r.batches, 'batch', 'batches')}; run the command again to replay the rest.`
+          : `Replayed ${plural(r.replayed, 'dead event')} in ${plural(r.batches, 'batch', 'batches')}; they are pending and due now.`,
+      );
+    });
+}
+
+export function registerPruneCommand(outbox: Command, ctx: CommandContext, withAdmin: WithAdmin): void {
+  leafCommand(outbox, 'prune', 'delete done events and expired dedupe rows older than a duration')
+    .requiredOption('--older-than <duration>', 'age to keep: 45s, 90m, 12h, 30d, 2w', duration)
+    .addOption(batchSizeOption())
+    .addHelpText(
+      'after',
+      `\nPending, processing and dead events are never deleted, nor the dedupe rows of such events (so a\nredelivery of a dead event stays a duplicate). A pruned dedupe row lets a redelivery of that event\nin again: keep at least as long as partners may redeliver (default retention: 30d).\n${INTERRUPT_HELP}`,
+    )
+    .action(async (options: { json?: boolean; olderThan: number; batchSize: number }) => {
+      const output = ctx.output(options);
+      const result = await batched(ctx, output.json, (signal, progress) =>
+        withAdmin((admin) =>
+          admin.prune({
+            doneOlderThanMs: options.olderThan,
+            dedupeOlderThanMs: options.olderThan,
+            batchSize: options.batchSize,
+            signal,
+            onProgress: (p) => progress.update(`pruning ${p.table}`, p.done, p.total),
+          }),
+        ),
+      );
+      output.result(result, (r) => {
+        const what = `${plural(r.outbox, 'done outbox row')} and ${plural(r.dedupe, 'dedupe row')} in ${plural(r.batches, 'batch', 'batches')}`;
+        return r.interrupted ? `Interrupted: deleted ${what}; run the command again to continue.` : `Deleted ${what}.`;
+      });
+    });
+}

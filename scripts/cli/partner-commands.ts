@@ -1,0 +1,102 @@
+import { Option, type Command } from 'commander';
+import { createPartnerAdmin, type PartnerAdmin } from '../../plugin/partners/partner-admin.js';
+import type { SecretBox } from '../../plugin/secrets/secret-box.js';
+import { SCHEME_NAMES } from '../../plugin/signatures/index.js';
+import { wholeNumber } from './arguments.js';
+import { leafCommand, type CommandContext } from './context.js';
+import { plural } from './output.js';
+import { formatNewSecret, formatPartner, formatPartnerList } from './partner-format.js';
+import { registerReencryptCommand } from './partner-reencrypt-command.js';
+import { registerSetCommand } from './partner-set-command.js';
+import { readSecretOption, secretBoxFromEnv } from './secret-input.js';
+
+interface JsonOption {
+  json?: boolean;
+}
+interface SecretOptions extends JsonOption {
+  secret?: string;
+  secretStdin?: boolean;
+}
+
+const SECRET_HELP = `
+Secrets given with --secret end up in shell history and are visible to other users in the process
+list; prefer --secret-stdin (e.g. \`pass show acme | crm-webhooks partner add acme --secret-stdin\`).
+With WEBHOOKS_SECRET_KEY set (32 bytes as 64 hex characters or base64), the secret is stored
+encrypted with AES-256-GCM; without it, it is stored as plain text.`;
+
+const addSecretOptions = (command: Command) =>
+  command
+    .option('--secret <secret>', 'use this secret instead of generating one (visible in shell history)')
+    .option('--secret-stdin', 'read the secret from standard input (keeps it out of shell history)')
+    .addHelpText('after', SECRET_HELP);
+
+/** `partner ...`: thin wrappers over plugin/partners/partner-admin.ts, which does the validation and sealing. */
+export function registerPartnerCommands(program: Command, ctx: CommandContext): Command {
+  const partner = program.command('partner').description('manage the partners allowed to send webhooks');
+
+  /** Secrets are sealed only when adding or rotating; other commands never need the key. */
+  const withAdmin = <T>(secretBox: SecretBox | null, work: (admin: PartnerAdmin) => Promise<T>) =>
+    ctx.withDatabase((db) => work(createPartnerAdmin({ ...db, secretBox, clock: ctx.clock })));
+  // On stderr even with --json: a script storing secrets unencrypted by mistake should still be told.
+  const warnIfPlain = (box: SecretBox | null) => {
+    if (!box) ctx.io.stderr.write('crm-webhooks: warning: WEBHOOKS_SECRET_KEY is not set, so the secret is stored unencrypted\n');
+  };
+
+  addSecretOptions(
+    leafCommand(partner, 'add <slug>', 'add a partner; prints its secret once (generated unless given)')
+      .addOption(new Option('--scheme <scheme>', 'signature scheme').choices(SCHEME_NAMES).default('hmac-sha256'))
+      .option('--tolerance <seconds>', 'how far signed timestamps may be from now (default: the host\'s, 300)', wholeNumber(1, 7 * 24 * 3600)),
+  ).action(async (slug: string, options: SecretOptions & { scheme: string; tolerance?: number }) => {
+    const secret = await readSecretOption(options, ctx.io);
+    const box = secretBoxFromEnv(ctx.io.env);
+    const settings = options.tolerance === undefined ? {} : { toleranceSeconds: options.tolerance };
+    const added = await withAdmin(box, (admin) => admin.add({ slug, scheme: options.scheme, ...(secret === undefined ? {} : { secret }), settings }));
+    ctx.output(options).result(added, (a) => formatNewSecret(`Added partner ${a.partner.slug} (${a.partner.scheme}), enabled.`, a.partner, a.secret));
+    warnIfPlain(box);
+  });
+
+  leafCommand(partner, 'list', 'list partners (never their secrets)').action(async (options: JsonOption) => {
+    const partners = await withAdmin(null, (admin) => admin.list());
+    ctx.output(options).result(partners, formatPartnerList);
+  });
+
+  leafCommand(partner, 'show <slug>', 'show one partner (never its secrets)').action(async (slug: string, options: JsonOption) => {
+    ctx.output(options).result(await withAdmin(null, (admin) => admin.show(slug)), formatPartner);
+  });
+
+  for (const [name, enabled] of [['disable', false], ['enable', true]] as const) {
+    const what = enabled ? 'accept its requests again' : 'refuse its requests with 403 (within a second on running hosts)';
+    leafCommand(partner, `${name} <slug>`, `${name} a partner: ${what}`).action(async (slug: string, options: JsonOption) => {
+      const view = await withAdmin(null, (admin) => admin.setEnabled(slug, enabled));
+      ctx.output(options).result(view, (p) => `Partner ${p.slug} is now ${enabled ? 'enabled' : 'disabled: its requests are refused with 403'}.`);
+    });
+  }
+
+  addSecretOptions(
+    leafCommand(partner, 'rotate <slug>', 'add a new secret in front of the old ones, which keep verifying until retired'),
+  ).action(async (slug: string, options: SecretOptions) => {
+    const secret = await readSecretOption(options, ctx.io);
+    const box = secretBoxFromEnv(ctx.io.env);
+    const rotated = await withAdmin(box, (admin) => admin.rotate(slug, secret));
+    ctx.output(options).result(rotated, (r) =>
+      formatNewSecret(
+        `Added a new secret to ${r.partner.slug}; it has ${plural(r.partner.secrets.length, 'active secret')}. ` +
+          `Once the partner signs with the new one, run: crm-webhooks partner retire-secrets ${r.partner.slug}`,
+        r.partner,
+        r.secret,
+      ),
+    );
+    warnIfPlain(box);
+  });
+
+  leafCommand(partner, 'retire-secrets <slug>', 'keep only the newest secret').action(async (slug: string, options: JsonOption) => {
+    const retired = await withAdmin(null, (admin) => admin.retireSecrets(slug));
+    ctx.output(options).result(retired, (r) =>
+      r.retired === 0 ? `Partner ${r.partner.slug} has only one secret: nothing to retire.` : `Retired ${plural(r.retired, 'old secret')} of ${r.partner.slug}; the newest remains.`,
+    );
+  });
+
+  registerSetCommand(partner, ctx);
+  registerReencryptCommand(partner, ctx);
+  return partner;
+}

@@ -1,0 +1,52 @@
+import type { PartnerView } from '../../plugin/partners/partner-admin.js';
+import type { PartnerSettings } from '../../plugin/partners/partner-settings.js';
+import { fields, plural, table } from './output.js';
+
+/** Where partners send events, as the host mounts the plugin (CONTRACT.md "HTTP"). */
+export const endpointOf = (slug: string) => `POST /plugins/webhooks/${slug}`;
+
+export function formatSettings(settings: PartnerSettings): string {
+  const parts: string[] = [];
+  if (settings.toleranceSeconds !== undefined) parts.push(`tolerance ${settings.toleranceSeconds}s`);
+  if (settings.contentTypes?.length) parts.push(`content types ${settings.contentTypes.join(', ')}`);
+  if (settings.idFrom) parts.push(`id from ${settings.idFrom}`);
+  if (settings.typeFrom) parts.push(`type from ${settings.typeFrom}`);
+  if (settings.rateLimit) parts.push(`rate ${settings.rateLimit.perSecond}/s burst ${settings.rateLimit.burst}`);
+  if (settings.allowIps?.length) parts.push(`allow ${settings.allowIps.join(', ')}`);
+  return parts.length ? parts.join('; ') : 'defaults';
+}
+
+function secretsSummary(partner: PartnerView): string {
+  const count = partner.secrets.length;
+  if (count === 0) return 'none';
+  const encrypted = partner.secrets.filter((s) => s.encrypted).length;
+  const storage = encrypted === count ? 'encrypted' : encrypted === 0 ? 'NOT encrypted' : `${encrypted} encrypted`;
+  return `${plural(count, 'active secret')} (${storage}), newest added ${partner.secrets[0]!.addedAt}`;
+}
+
+/** Never prints a secret: PartnerView holds none, only when each was added and whether it is encrypted. */
+export function formatPartner(partner: PartnerView): string {
+  return fields([
+    ['Partner', partner.slug],
+    ['Endpoint', endpointOf(partner.slug)],
+    ['Scheme', partner.scheme],
+    ['Enabled', partner.enabled ? 'yes' : 'no (requests are refused with 403)'],
+    ['Secrets', secretsSummary(partner)],
+    ['Settings', formatSettings(partner.settings)],
+    ['Created', partner.createdAt],
+    ['Updated', partner.updatedAt],
+  ]);
+}
+
+export function formatPartnerList(partners: readonly PartnerView[]): string {
+  if (partners.length === 0) return 'No partners yet. Add one with: crm-webhooks partner add <slug>';
+  return table(
+    ['SLUG', 'SCHEME', 'ENABLED', 'SECRETS', 'SETTINGS'],
+    partners.map((p) => [p.slug, p.scheme, p.enabled ? 'yes' : 'no', String(p.secrets.length), formatSettings(p.settings)]),
+  );
+}
+
+/** The one time a secret is shown: the partner needs it, and it cannot be read back later. */
+export function formatNewSecret(heading: string, partner: PartnerView, secret: string): string {
+  return [heading, `Endpoint: ${endpointOf(partner.slug)}`, 'Secret (shown only this once; give it to the partner, keep no other copy):', `  ${secret}`].join('\n');
+}

@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { createPartnerAdmin } from '../../plugin/partners/partner-admin.js';
+import { collect, collectCidr, location, positiveNumber, wholeNumber } from './arguments.js';
+import { leafCommand, type CommandContext } from './context.js';
+import { usageError } from './failure.js';
+import { formatSettings } from './partner-format.js';
+
+interface SetOptions {
+  json?: boolean;
+  tolerance?: number;
+  contentType?: string[];
+  idFrom?: string;
+  typeFrom?: string;
+  rate?: number;
+  burst?: number;
+  allowIp?: string[];
+  unset?: string[];
+}
+
+/** `--unset` names, as the flags spell them, mapped to the stored settings keys. */
+const UNSETTABLE: Readonly<Record<string, string>> = Object.freeze({
+  tolerance: 'toleranceSeconds',
+  'content-types': 'contentTypes',
+  'id-from': 'idFrom',
+  'type-from': 'typeFrom',
+  rate: 'rateLimit',
+  'allow-ips': 'allowIps',
+});
+
+const SET_HELP = `
+Lists given here (--content-type, --allow-ip) replace the stored list. Locations are header:<name>
+or body:<dot.path>, e.g. --id-from body:data.object.id. Changes reach running hosts within a second.
+Examples:
+  crm-webhooks partner set acme --tolerance 600 --rate 20 --burst 40
+  crm-webhooks partner set acme --allow-ip 203.0.113.0/24 --allow-ip 2001:db8::/32
+  crm-webhooks partner set acme --unset rate --unset allow-ips`;
+
+/** Builds the patch for partner-admin's updateSettings: null removes a setting. */
+function patchFrom(options: SetOptions): Record<string, unknown> {
+  if ((options.rate === undefined) !== (options.burst === undefined)) throw usageError('--rate and --burst go together');
+  const patch: Record<string, unknown> = {
+    toleranceSeconds: options.tolerance,
+    contentTypes: options.contentType,
+    idFrom: options.idFrom,
+    typeFrom: options.typeFrom,
+    rateLimit: options.rate === undefined ? undefined : { perSecond: options.rate, burst: options.burst },
+    allowIps: options.allowIp,
+  };
+  for (const name of options.unset ?? []) {
+    const key = UNSETTABLE[name];
+    if (!key) throw usageError(`--unset ${name}: expected one of ${Object.keys(UNSETTABLE).join(', ')}`);
+    if (patch[key] !== undefined) throw usageError(`--unset ${name} conflicts with a value given for it`);
+    patch[key] = null;
+  }
+  const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  if (Object.keys(changes).length === 0) throw usageError('nothing to change: give at least one setting (see crm-webhooks partner set --help)');
+  return changes;
+}
+
+export function registerSetCommand(partner: Command, ctx: CommandContext): void {
+  leafCommand(partner, 'set <slug>', 'change a partner\'s settings (tolerance, content types, id/type location, rate limit, IP allowlist)')
+    .option('--tolerance <seconds>', 'how far signed timestamps may be from now', wholeNumber(1, 7 * 24 * 3600))
+    .option('--content-type <type>', 'also accept this content type (repeatable)', collect)
+    .option('--id-from <location>', 'where the event id is: header:<name> or body:<dot.path>', location)
+    .option('--type-from <location>', 'where the event type is: header:<name> or body:<dot.path>', location)
+    .option('--rate <per-second>', 'requests per second allowed (with --burst)', positiveNumber)
+    .option('--burst <n>', 'requests allowed at once above the rate (with --rate)', wholeNumber(1, 1_000_000))
+    .option('--allow-ip <cidr>', 'accept requests only from these addresses or CIDRs (repeatable)', collectCidr)
+    .option('--unset <setting>', `remove a setting: ${Object.keys(UNSETTABLE).join(', ')} (repeatable)`, collect)
+    .addHelpText('after', SET_HELP)
+    .action(async (slug: string, options: SetOptions) => {
+      const patch = patchFrom(options);
+      const view = await ctx.withDatabase((db) => createPartnerAdmin({ ...db, secretBox: null, clock: ctx.clock }).updateSettings(slug, patch));
+      ctx.output(options).result(view, (p) => `Settings of ${p.slug}: ${formatSettings(p.settings)}.`);
+    });
+}

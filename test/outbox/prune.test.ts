@@ -1,0 +1,119 @@
+import { expect } from 'chai';
+import { createOutboxAdmin, type OutboxAdmin } from '../../plugin/outbox/outbox-admin.js';
+import { dialectOf } from '../../plugin/store/dialect.js';
+import { toDbTime } from '../../plugin/store/time.js';
+import { systemClock } from '../../plugin/types.js';
+import { describeEachDatabase } from '../helpers/databases.js';
+import { startTestHost } from '../helpers/host.js';
+import { post, signedPost } from '../helpers/requests.js';
+import { clearOutbox, countRows, DAY_MS, many, migrated, seedDedupe, seedEvents } from './seed.js';
+
+describeEachDatabase('outbox prune', (db) => {
+  let admin: OutboxAdmin;
+  const month = { doneOlderThanMs: 30 * DAY_MS, dedupeOlderThanMs: 30 * DAY_MS };
+  const outboxIds = async () => (await db().knex('webhook_outbox').select('event_id').orderBy('event_id')).map((r: { event_id: string }) => r.event_id);
+  const dedupeIds = async () => (await db().knex('webhook_dedupe').select('event_id').orderBy('event_id')).map((r: { event_id: string }) => r.event_id);
+
+  before(async () => {
+    await migrated(db().knex);
+    admin = createOutboxAdmin({ knex: db().knex, dialect: dialectOf(db().knex), clock: systemClock });
+  });
+  beforeEach(async () => clearOutbox(db().knex));
+
+  it('deletes only done rows finished before the window, never pending, processing or dead ones', async () => {
+    await seedEvents(db().knex, [
+      { eventId: 'done-old', status: 'done', receivedAgoMs: 40 * DAY_MS },
+      { eventId: 'done-old-no-processed-at', status: 'done', receivedAgoMs: 40 * DAY_MS, processedAgoMs: null },
+      { eventId: 'done-recent', status: 'done', receivedAgoMs: 2 * DAY_MS },
+      { eventId: 'done-late', status: 'done', receivedAgoMs: 40 * DAY_MS, processedAgoMs: 1 * DAY_MS },
+      { eventId: 'dead-old', status: 'dead', receivedAgoMs: 90 * DAY_MS },
+      { eventId: 'pending-old', status: 'pending', receivedAgoMs: 90 * DAY_MS },
+      { eventId: 'processing-old', status: 'processing', receivedAgoMs: 90 * DAY_MS },
+    ]);
+    const result = await admin.prune(month);
+    expect(result.outbox).to.equal(2);
+    expect(await outboxIds()).to.deep.equal(['dead-old', 'done-late', 'done-recent', 'pending-old', 'processing-old']);
+  });
+
+  it('deletes old dedupe rows but keeps those whose event is still pending, processing or dead', async () => {
+    await seedEvents(db().knex, [
+      { eventId: 'done-old', status: 'done', receivedAgoMs: 40 * DAY_MS },
+      { eventId: 'dead-old', status: 'dead', receivedAgoMs: 40 * DAY_MS },
+      { eventId: 'pending-old', status: 'pending', receivedAgoMs: 40 * DAY_MS },
+      { eventId: 'processing-old', status: 'processing', receivedAgoMs: 40 * DAY_MS },
+      { eventId: 'done-recent', status: 'done', receivedAgoMs: 1 * DAY_MS },
+    ]);
+    await seedDedupe(db().knex, [
+      { eventId: 'orphan-old', receivedAgoMs: 45 * DAY_MS },
+      { eventId: 'orphan-recent', receivedAgoMs: 3 * DAY_MS },
+      // Same event id at another partner: its own outbox row is what counts.
+      { eventId: 'dead-old', partner: 'beta', receivedAgoMs: 45 * DAY_MS },
+    ]);
+    const result = await admin.prune(month);
+    expect(result.dedupe).to.equal(3);
+    expect(await dedupeIds()).to.deep.equal(['dead-old', 'done-recent', 'orphan-recent', 'pending-old', 'processing-old']);
+    expect(await countRows(db().knex, 'webhook_dedupe', { partner: 'beta' })).to.equal(0);
+  });
+
+  it('applies separate windows to done rows and dedupe rows', async () => {
+    await seedEvents(db().knex, [{ eventId: 'ten-days', status: 'done', receivedAgoMs: 10 * DAY_MS }]);
+    const result = await admin.prune({ doneOlderThanMs: 7 * DAY_MS, dedupeOlderThanMs: 30 * DAY_MS });
+    expect(result).to.include({ outbox: 1, dedupe: 0 });
+    expect(await dedupeIds()).to.deep.equal(['ten-days']);
+  });
+
+  it('deletes the dedupe row of a done event even while the done row itself is kept longer', async () => {
+    await seedEvents(db().knex, [{ eventId: 'done-40d', status: 'done', receivedAgoMs: 40 * DAY_MS }]);
+    const result = await admin.prune({ doneOlderThanMs: 60 * DAY_MS, dedupeOlderThanMs: 30 * DAY_MS });
+    expect(result).to.include({ outbox: 0, dedupe: 1 });
+    expect(await outboxIds()).to.deep.equal(['done-40d']);
+  });
+
+  it('works in batches: 2,500 rows per table with batches of 1,000 take 3 batches each', async function () {
+    this.timeout(60_000);
+    await seedEvents(db().knex, [...many(2500, 'old', { status: 'done', receivedAgoMs: 40 * DAY_MS }), ...many(5, 'keep', { status: 'dead', receivedAgoMs: 40 * DAY_MS })]);
+    const progress: Array<{ table: string; done: number; total: number | null }> = [];
+    const result = await admin.prune({ ...month, batchSize: 1000, onProgress: (p) => progress.push(p) });
+    expect(result).to.deep.equal({ outbox: 2500, dedupe: 2500, batches: 6, interrupted: false });
+    expect(progress.filter((p) => p.table === 'webhook_outbox').map((p) => p.done)).to.deep.equal([0, 1000, 2000, 2500]);
+    expect(progress.filter((p) => p.table === 'webhook_dedupe').map((p) => [p.done, p.total])).to.deep.equal([[0, 2500], [1000, 2500], [2000, 2500], [2500, 2500]]);
+    expect(await countRows(db().knex, 'webhook_outbox')).to.equal(5);
+    expect(await countRows(db().knex, 'webhook_dedupe')).to.equal(5);
+  });
+
+  it('stops after the current batch when aborted, leaving the rest for the next run', async function () {
+    this.timeout(60_000);
+    await seedEvents(db().knex, many(2500, 'old', { status: 'done', receivedAgoMs: 40 * DAY_MS }));
+    const controller = new AbortController();
+    const result = await admin.prune({ ...month, batchSize: 1000, signal: controller.signal, onProgress: (p) => (p.done > 0 ? controller.abort() : undefined) });
+    expect(result).to.deep.equal({ outbox: 1000, dedupe: 0, batches: 1, interrupted: true });
+    expect(await countRows(db().knex, 'webhook_outbox')).to.equal(1500);
+    expect(await countRows(db().knex, 'webhook_dedupe')).to.equal(2500);
+    expect(await admin.prune({ ...month, batchSize: 1000 })).to.deep.equal({ outbox: 1500, dedupe: 2500, batches: 5, interrupted: false });
+  });
+
+  it('keeps a dead event a duplicate for its partner after pruning, so a redelivery is not applied twice', async () => {
+    const secret = 'prune-secret-0123456789abcdef';
+    const host = await startTestHost(db().knex);
+    try {
+      await host.plugin.partners.add({ slug: 'acme', secret });
+      const request = signedPost('hmac-sha256', secret, { id: 'evt-dead', type: 't' });
+      expect((await post(host.url('acme'), request)).status).to.equal(202);
+      const longAgo = toDbTime(Date.now() - 60 * DAY_MS);
+      await db().knex('webhook_outbox').where({ event_id: 'evt-dead' }).update({ status: 'dead', received_at: longAgo, processed_at: longAgo });
+      await db().knex('webhook_dedupe').where({ event_id: 'evt-dead' }).update({ received_at: longAgo });
+      await admin.prune(month);
+      const again = await post(host.url('acme'), request);
+      expect(again.status).to.equal(200);
+      expect(again.body).to.deep.include({ status: 'duplicate' });
+      expect(await countRows(db().knex, 'webhook_outbox', { event_id: 'evt-dead' })).to.equal(1);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('refuses a negative window', async () => {
+    const error = await admin.prune({ doneOlderThanMs: -1, dedupeOlderThanMs: 0 }).then(() => null, (e: { status?: number }) => e);
+    expect(error?.status).to.equal(400);
+  });
+});
