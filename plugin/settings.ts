@@ -22,7 +22,7 @@ const ingest = z
   .object({
     maxBatchSize: int(1, 1000).default(200).describe('Most events committed in one shared transaction.'),
     maxQueued: int(1).default(5000).describe('Events waiting for a commit beyond which requests get 503.'),
-    maxConcurrentCommits: int(1, 64).default(2).describe('Commit transactions in flight at once.'),
+    maxConcurrentCommits: int(1, 64).default(1).describe('Commit transactions in flight at once; requests arriving meanwhile wait for the next one and share it.'),
     deadlockRetries: int(0, 20).default(3).describe('Times a batch is retried after a deadlock before answering 503.'),
   })
   .prefault({});
@@ -47,7 +47,7 @@ const processing = z
     pollIntervalMs: int(1).default(200).describe('Poll interval while there is work.'),
     maxPollIntervalMs: int(1).default(2000).describe('Longest idle poll interval (idle polling backs off to it).'),
     claimBatchSize: int(1, 10_000).default(100).describe('Rows one poll claims at most.'),
-    batchSize: int(1, 500).default(20).describe('Events one worker runs in one transaction (each handler in its own savepoint); 1 gives every event its own transaction.'),
+    batchSize: int(1, 500).default(50).describe('Most events one worker runs in one shared transaction while handlers are quick; if one fails, the others run again alone. 1 gives every event its own transaction.'),
     stopTimeoutMs: int(0).default(10_000).describe('stop() waits this long for running handlers, then releases their rows.'),
   })
   .prefault({});

@@ -41,18 +41,24 @@ export function createDispatcher(deps: DispatcherDeps) {
   let lastRecoveryMs = Number.NEGATIVE_INFINITY;
   let lastSyncMs = Number.NEGATIVE_INFINITY;
   let backlog = false;
-  let msPerEvent = 0; // moving average of the wall time a batch spends per event
+  let msPerEvent = 0; // moving average of the time an event's handlers take (not commits or pool waits)
+  let schedulePending = false;
   const stray: Promise<unknown>[] = [];
   const recoveryEveryMs = Math.min(15_000, Math.max(250, processing.leaseMs / 4));
 
+  const batchDeps = {
+    ...deps,
+    onHandlersFinished: (ms: number) => {
+      msPerEvent = msPerEvent * 0.9 + ms * 0.1;
+    },
+  };
   const depth = () => waiting.size + running + reserved;
   const free = () => Math.max(0, processing.queueLimit - depth());
 
   /**
    * How many waiting events one worker takes. Batches save a commit per event, but their events run
-   * one after another: while events take little time each, whole batches win; once handlers are
-   * slow (they call other services), the waiting events are shared across the workers instead so
-   * they run in parallel.
+   * one after another: while handlers are quick, whole batches win; once they are slow (they call
+   * other services), the waiting events are shared across the workers so they run in parallel.
    */
   function batchSize(): number {
     const fair = Math.ceil(waiting.size / processing.concurrency);
@@ -62,7 +68,14 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   function enqueue(event: ClaimedEvent): void {
     waiting.set(event.outboxId, event);
-    schedule();
+    // Schedule once the caller has enqueued everything it has (one ingest commit hands over a whole
+    // batch in a loop): starting a worker on the first event would give it a batch of one.
+    if (schedulePending) return;
+    schedulePending = true;
+    queueMicrotask(() => {
+      schedulePending = false;
+      schedule();
+    });
   }
 
   /**
@@ -89,14 +102,11 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (batch.length === 0) return;
     running += batch.length;
     active += 1;
-    const batchStarted = deps.clock.now();
     try {
-      await executeBatch(deps, batch, stopController.signal);
+      await executeBatch(batchDeps, batch, stopController.signal);
     } finally {
       running -= batch.length;
       active -= 1;
-      const perEvent = (deps.clock.now() - batchStarted) / batch.length;
-      msPerEvent = msPerEvent * 0.9 + perEvent * 0.1;
     }
     schedule();
     if (backlog && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();

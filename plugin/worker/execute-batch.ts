@@ -62,7 +62,11 @@ async function runShared(deps: BatchDeps, events: ClaimedEvent[], stopSignal: Ab
       outcomes.push(handlers.length > 0 ? 'done' : 'unhandled');
       if (handlers.length === 0) continue;
       try {
-        await runHandlers(trx, handlers, event, eventLogger(deps, event), { timeoutMs: deps.processing.handlerTimeoutMs, stopSignal });
+        await runHandlers(trx, handlers, event, eventLogger(deps, event), {
+          timeoutMs: deps.processing.handlerTimeoutMs,
+          stopSignal,
+          onFinished: deps.onHandlersFinished,
+        });
       } catch (error) {
         throw new BatchAbort(index, error);
       }

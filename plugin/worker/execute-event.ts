@@ -20,6 +20,8 @@ export interface ExecuteDeps {
   registry: HandlerRegistry;
   processing: Settings['processing'];
   logBodies: boolean;
+  /** Told how long each event's handlers took (when they succeeded); the dispatcher sizes batches by it. */
+  onHandlersFinished?: (ms: number) => void;
 }
 
 export const fenceOf = (event: ClaimedEvent): Fence => ({ outboxId: event.outboxId, lockedBy: event.lockedBy, attempt: event.attempt });
@@ -41,7 +43,7 @@ export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopS
     const handlers = deps.registry.handlersFor(event.eventType);
     const trx = await deps.knex.transaction();
     try {
-      await runHandlers(trx, handlers, event, log, { timeoutMs: deps.processing.handlerTimeoutMs, stopSignal });
+      await runHandlers(trx, handlers, event, log, { timeoutMs: deps.processing.handlerTimeoutMs, stopSignal, onFinished: deps.onHandlersFinished });
       if (!(await markDone(trx, fenceOf(event), deps.dbClock.now()))) throw new LeaseLostError();
       await trx.commit();
     } catch (error) {

@@ -32,7 +32,7 @@ export async function runHandlers(
   handlers: readonly Handler[],
   event: ClaimedEvent,
   logger: Logger,
-  limits: { timeoutMs: number; stopSignal: AbortSignal },
+  limits: { timeoutMs: number; stopSignal: AbortSignal; onFinished?: (ms: number) => void },
 ): Promise<void> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -51,12 +51,14 @@ export async function runHandlers(
   try {
     const webhookEvent = toWebhookEvent(event);
     const context = { trx, logger, idempotencyKey: `${event.partner}:${event.eventId}`, signal: controller.signal };
+    const started = performance.now();
     await Promise.race([
       (async () => {
         for (const handler of handlers) await handler(webhookEvent, context);
       })(),
       interrupted,
     ]);
+    limits.onFinished?.(performance.now() - started);
   } finally {
     clearTimeout(timer);
     if (onStop) limits.stopSignal.removeEventListener('abort', onStop);

@@ -13,7 +13,8 @@ describeEachDatabase('graceful stop', (db) => {
   afterEach(async () => host?.close());
 
   async function hostWith(stopTimeoutMs: number) {
-    host = await startTestHost(db().knex, { processing: { concurrency: 1, stopTimeoutMs, pollIntervalMs: 20, maxPollIntervalMs: 50 } });
+    // batchSize 1: one event runs, the others wait in memory (a batch would start them together).
+    host = await startTestHost(db().knex, { processing: { concurrency: 1, batchSize: 1, stopTimeoutMs, pollIntervalMs: 20, maxPollIntervalMs: 50 } });
     if (!(await db().knex('webhook_partners').where({ slug: 'acme' }).first())) await host.plugin.partners.add({ slug: 'acme', secret: SECRET });
     return host;
   }
