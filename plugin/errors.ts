@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'store_unavailable'
   | 'overloaded'
   | 'secrets_unavailable'
+  | 'partner_misconfigured'
   | 'not_found'
   | 'bad_request'
   | 'conflict'

@@ -22,6 +22,8 @@ const ingest = z
   .object({
     maxBatchSize: int(1, 1000).default(200).describe('Most events committed in one shared transaction.'),
     maxQueued: int(1).default(5000).describe('Events waiting for a commit beyond which requests get 503.'),
+    maxQueuedBytes: int(1).default(64 * 1024 * 1024).describe('Bytes of bodies waiting for a commit beyond which requests get 503 (bounds memory under a burst of large bodies).'),
+    maxBatchBytes: int(1).default(8 * 1024 * 1024).describe('A shared commit stops growing at this many bytes of bodies.'),
     maxConcurrentCommits: int(1, 64).default(1).describe('Commit transactions in flight at once; requests arriving meanwhile wait for the next one and share it.'),
     deadlockRetries: int(0, 20).default(3).describe('Times a batch is retried after a deadlock before answering 503.'),
   })

@@ -13,7 +13,9 @@ export function sendError(ctx: Context, error: WebhookError): void {
   ctx.status = error.status;
   ctx.body = { error: error.code, message: error.message };
   if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
-  if (error.closeConnection) {
+  // A refusal decided before the body arrived (404, 403, 429, 415) closes the connection too:
+  // keeping it alive made Node read and discard the rest of the body, whatever its size.
+  if (error.closeConnection || !ctx.req.complete) {
     ctx.set('Connection', 'close');
     closeAfterResponse(ctx);
   }
@@ -22,10 +24,11 @@ export function sendError(ctx: Context, error: WebhookError): void {
 const LINGER_MS = 1000;
 
 /**
- * After a refusal sent before the body was read (413, 408), the socket is closed: the rest of the
- * body is never processed. Node drains what keeps arriving while the response flushes; closing at
- * once would reset the connection and could destroy the response in the client's buffer, so the
- * socket gets a short linger, then is destroyed if the client is still sending.
+ * After a refusal sent before the body was read (413, 408, or any refusal while the body is still
+ * arriving), the socket is closed: the rest of the body is never processed. Node drains what keeps
+ * arriving while the response flushes; closing at once would reset the connection and could
+ * destroy the response in the client's buffer, so the socket gets a short linger, then is
+ * destroyed if the client is still sending.
  */
 function closeAfterResponse(ctx: Context): void {
   const { req, res } = ctx;

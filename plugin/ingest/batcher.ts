@@ -9,6 +9,12 @@ export interface BatcherOptions<I, O> {
   maxBatchSize: number;
   /** Items waiting beyond this are refused at once with `overloaded()`. */
   maxQueued: number;
+  /** Size of an item (bytes of its body), for the two byte limits below. */
+  sizeOf?(item: I): number;
+  /** A batch stops growing at this many bytes (one item larger than it still gets a batch). */
+  maxBatchBytes?: number;
+  /** Bytes waiting beyond this are refused like items beyond maxQueued: bounded memory under a burst of large bodies. */
+  maxQueuedBytes?: number;
   maxConcurrent: number;
   /** Runs one batch; must settle every item (position i answers items[i]) and never reject. */
   run(items: I[]): Promise<Settled<O>[]>;
@@ -31,10 +37,27 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
   const queue: Waiting<I, O>[] = [];
   let running = 0;
   let inFlightItems = 0;
+  let queuedBytes = 0;
+  const sizeOf = options.sizeOf ?? (() => 0);
+  const maxBatchBytes = options.maxBatchBytes ?? Number.POSITIVE_INFINITY;
+  const maxQueuedBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
+
+  function takeBatch(): Waiting<I, O>[] {
+    let count = 0;
+    let bytes = 0;
+    while (count < queue.length && count < options.maxBatchSize) {
+      const size = sizeOf(queue[count]!.item);
+      if (count > 0 && bytes + size > maxBatchBytes) break;
+      bytes += size;
+      count += 1;
+    }
+    queuedBytes -= bytes;
+    return queue.splice(0, count);
+  }
 
   function pump(): void {
     while (running < options.maxConcurrent && queue.length > 0) {
-      const batch = queue.splice(0, options.maxBatchSize);
+      const batch = takeBatch();
       running += 1;
       inFlightItems += batch.length;
       void runBatch(batch);
@@ -63,8 +86,12 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
       return queue.length + inFlightItems;
     },
     submit(item: I): Promise<O> {
-      if (queue.length >= options.maxQueued) return Promise.reject(options.overloaded());
+      const size = sizeOf(item);
+      if (queue.length >= options.maxQueued || (queue.length > 0 && queuedBytes + size > maxQueuedBytes)) {
+        return Promise.reject(options.overloaded());
+      }
       return new Promise<O>((resolve, reject) => {
+        queuedBytes += size;
         queue.push({ item, resolve, reject });
         pump();
       });

@@ -45,8 +45,14 @@ export function readRawBody(stream: Readable, options: ReadBodyOptions): Promise
       stream.off('end', onEnd);
       stream.off('error', onError);
       stream.off('close', onClose);
-      if (error) reject(error);
-      else resolve(Buffer.concat(chunks, size));
+      if (error) {
+        // Removing the 'data' listener does not stop a flowing stream: without a pause, the rest
+        // of a refused body (413, 408) kept being read and thrown away until the socket closed.
+        stream.pause();
+        reject(error);
+      } else {
+        resolve(Buffer.concat(chunks, size));
+      }
     }
     function onData(chunk: Buffer): void {
       size += chunk.length;

@@ -18,6 +18,8 @@ export interface PersistDeps {
   logger: Logger;
   maxBatchSize: number;
   maxQueued: number;
+  maxQueuedBytes: number;
+  maxBatchBytes: number;
   maxConcurrentCommits: number;
   deadlockRetries: number;
   retryAfterSeconds: number;
@@ -103,6 +105,9 @@ export function createPersist(deps: PersistDeps): Persist {
   const batcher = createBatcher<InboundEvent, PersistResult>({
     maxBatchSize: deps.maxBatchSize,
     maxQueued: deps.maxQueued,
+    sizeOf: (event) => event.payload.length + event.headers.length,
+    maxBatchBytes: deps.maxBatchBytes,
+    maxQueuedBytes: deps.maxQueuedBytes,
     maxConcurrent: deps.maxConcurrentCommits,
     run,
     overloaded: () =>

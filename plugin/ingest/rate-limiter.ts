@@ -6,6 +6,13 @@ export interface RateLimit {
 }
 
 /**
+ * Retry-After is capped: a tiny perSecond (the setting only requires > 0) gave values like
+ * 1000000000 or "1e+300", the latter not even a valid delta-seconds. After a day the client simply
+ * asks again.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 86_400;
+
+/**
  * Token buckets per partner, in this process's memory: with N processes behind a balancer a partner
  * gets up to N × its rate. Buckets exist only for partners that exist, so the map stays small.
  */
@@ -23,7 +30,7 @@ export function createRateLimiter(clock: Clock) {
         bucket.tokens -= 1;
         return 0;
       }
-      return Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond));
+      return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond)));
     },
   };
 }

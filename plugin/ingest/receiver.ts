@@ -77,6 +77,12 @@ export function createReceiver(deps: ReceiverDeps) {
     }
     if (!partner) throw new WebhookError(404, 'unknown_partner', 'no such partner');
     if (!partner.enabled) throw new WebhookError(403, 'partner_disabled', 'this partner is disabled');
+    if (partner.settingsProblem) {
+      // Fail closed: settings that do not read may have carried an allowlist or a rate limit.
+      throw new WebhookError(503, 'partner_misconfigured', 'this partner cannot be served right now; retry later', {
+        retryAfterSeconds: limits.retryAfterSeconds,
+      });
+    }
     const allowed = allowlistOf(partner);
     const forwarded = request.headers['x-forwarded-for'];
     if (allowed && !inCidrs(clientIp(request.socketAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded, trustedProxies), allowed)) {

@@ -18,6 +18,11 @@ export interface ActivePartner {
   settings: PartnerSettings;
   /** Set when the stored secrets cannot be opened (key missing or wrong): requests get 503, not 401. */
   secretsProblem: SecretKeyError | null;
+  /**
+   * Set when the stored settings do not validate (edited by hand): requests get 503 rather than
+   * being let through without the allowlist or rate limit the settings meant to apply.
+   */
+  settingsProblem: string | null;
 }
 
 export interface PartnerDirectory {
@@ -52,8 +57,8 @@ export function createPartnerDirectory(deps: PartnerDirectoryDeps): PartnerDirec
 
   function activate(row: PartnerRow): ActivePartner {
     const { settings, problem } = readPartnerSettings(row.settings);
-    if (problem) warnOnce(`settings:${row.slug}:${row.settings}`, { partner: row.slug, problem }, 'partner settings ignored: invalid');
-    const base = { slug: row.slug, enabled: row.enabled, settings };
+    if (problem) warnOnce(`settings:${row.slug}:${row.settings}`, { partner: row.slug, problem }, 'partner settings are invalid: its requests get 503 until they are fixed');
+    const base = { slug: row.slug, enabled: row.enabled, settings, settingsProblem: problem };
     if (!isSchemeName(row.scheme)) {
       const error = new SecretKeyError(`partner "${row.slug}" has unknown scheme "${row.scheme}"`);
       warnOnce(`scheme:${row.slug}:${row.scheme}`, { partner: row.slug }, error.message);

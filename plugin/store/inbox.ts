@@ -31,6 +31,33 @@ export interface InsertResult {
 const keyOf = (e: { partner: string; eventId: string }) => `${e.partner}\u0000${e.eventId}`;
 
 /**
+ * Largest multi-row INSERT this module sends, counted in payload and header characters (a UTF-8
+ * character is up to 4 bytes, escaping adds a little). MySQL refuses a statement larger than
+ * max_allowed_packet (16 MiB by default, 4 MiB on old servers) and drops the connection, which would
+ * turn a burst of large events into 503s; a batch is split into statements of about 1 MiB instead.
+ */
+const MAX_STATEMENT_BYTES = 1024 * 1024;
+
+/** Consecutive chunks whose summed size stays under `max` (a single larger item gets a chunk of its own). */
+export function chunksByBytes<T>(items: readonly T[], sizeOf: (item: T) => number, max: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const itemSize = sizeOf(item);
+    if (current.length > 0 && size + itemSize > max) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += itemSize;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/**
  * Writes a batch of events inside `trx`: a dedupe row for each new (partner, event id) and an outbox
  * row for each dedupe row actually inserted. Returns, per input, whether it was new. A repeated key
  * within the batch is a duplicate of its first occurrence. `claims[i]` (when given) makes the
@@ -52,26 +79,28 @@ export async function insertEvents(
   const fresh = await insertDedupeRows(trx, dialect, candidates.map((i) => events[i]!), receivedAt);
 
   const newIndexes = candidates.filter((_, n) => fresh[n]);
-  if (newIndexes.length > 0) {
-    await trx(OUTBOX_TABLE).insert(
-      newIndexes.map((i) => {
-        const event = events[i]!;
-        const claim = claims[i] ?? null;
-        return {
-          partner: event.partner,
-          event_id: event.eventId,
-          event_type: event.eventType,
-          payload: event.payload,
-          headers: event.headers,
-          status: claim ? 'processing' : 'pending',
-          attempts: claim ? 1 : 0,
-          next_attempt_at: receivedAt,
-          locked_by: claim?.lockedBy ?? null,
-          locked_until: claim ? toDbTime(claim.lockedUntilMs) : null,
-          received_at: receivedAt,
-        };
-      }),
-    );
+  // Claims of one batch share one lease object: format its time once.
+  const leaseTexts = new Map<InsertClaim, string>();
+  const lockedUntilText = (claim: InsertClaim) => leaseTexts.get(claim) ?? leaseTexts.set(claim, toDbTime(claim.lockedUntilMs)).get(claim)!;
+  const rows = newIndexes.map((i) => {
+    const event = events[i]!;
+    const claim = claims[i] ?? null;
+    return {
+      partner: event.partner,
+      event_id: event.eventId,
+      event_type: event.eventType,
+      payload: event.payload,
+      headers: event.headers,
+      status: claim ? 'processing' : 'pending',
+      attempts: claim ? 1 : 0,
+      next_attempt_at: receivedAt,
+      locked_by: claim?.lockedBy ?? null,
+      locked_until: claim ? lockedUntilText(claim) : null,
+      received_at: receivedAt,
+    };
+  });
+  for (const chunk of chunksByBytes(rows, (row) => row.payload.length + row.headers.length, MAX_STATEMENT_BYTES)) {
+    await trx(OUTBOX_TABLE).insert(chunk);
   }
   const accepted = new Set(newIndexes);
   const ids = await claimedRowIds(trx, events, newIndexes.filter((i) => claims[i]), claims);

@@ -49,6 +49,11 @@ export async function startDemoHost(options: DemoHostOptions): Promise<DemoHost>
     ctx.body = await knex('crm_orders').select('*').orderBy('updated_at', 'desc').limit(20);
   });
   const app = new Koa();
+  // Without this Koa prints a stack to stderr whenever a client hangs up mid-request.
+  app.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    options.plugin?.logger?.error({ err: error }, 'CRM request failed');
+  });
   // Mounted before any body parser the CRM may use: the plugin needs the raw body for signatures.
   app.use(mount('/plugins/webhooks', plugin.app));
   app.use(crm.routes());

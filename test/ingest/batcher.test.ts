@@ -86,3 +86,54 @@ describe('group commit batcher', () => {
     expect(most).to.equal(2);
   });
 });
+
+describe('group commit batcher byte limits', () => {
+  it('closes a batch before it passes maxBatchBytes, and still commits an item larger than that alone', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batcher = createBatcher<number, number>({
+      maxBatchSize: 100,
+      maxQueued: 100,
+      maxConcurrent: 1,
+      sizeOf: (n) => n,
+      maxBatchBytes: 10,
+      overloaded: () => new Error('overloaded'),
+      run: async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await gate;
+        return items.map((value) => ({ ok: true, value }));
+      },
+    });
+    const all = [1, 4, 4, 4, 30, 2].map((n) => batcher.submit(n));
+    release();
+    await Promise.all(all);
+    expect(batches).to.deep.equal([[1], [4, 4], [4], [30], [2]]);
+  });
+
+  it('refuses new items with overloaded() once the waiting bytes pass maxQueuedBytes', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batcher = createBatcher<number, number>({
+      maxBatchSize: 100,
+      maxQueued: 100,
+      maxConcurrent: 1,
+      sizeOf: (n) => n,
+      maxQueuedBytes: 10,
+      overloaded: () => new Error('overloaded'),
+      run: async (items) => {
+        await gate;
+        return items.map((value) => ({ ok: true, value }));
+      },
+    });
+    const first = batcher.submit(1); // taken at once into the running batch
+    const waiting = [batcher.submit(6), batcher.submit(4)];
+    const refused = await batcher.submit(1).then(
+      () => 'accepted',
+      (error: Error) => error.message,
+    );
+    expect(refused).to.equal('overloaded');
+    release();
+    expect(await Promise.all([first, ...waiting])).to.deep.equal([1, 6, 4]);
+  });
+});

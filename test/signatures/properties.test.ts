@@ -46,6 +46,17 @@ describe('signatures: properties of every scheme', () => {
         );
       });
 
+      it('rejects any other body, whatever its length (truncated, extended or replaced)', () => {
+        const pairs = fc.tuple(bodies, bodies).filter(([a, b]) => !Buffer.from(a).equals(Buffer.from(b)));
+        fc.assert(
+          fc.property(c.secret, pairs, ids, timestamps, (secret, [body, other], id, ts) => {
+            const verdict = c.scheme.verify({ ...signed(c, secret, body, id, ts), rawBody: Buffer.from(other) });
+            expect(verdict).to.deep.equal({ ok: false, code: 'signature_invalid' });
+          }),
+          RUNS,
+        );
+      });
+
       it('rejects any single-bit change to the signature', () => {
         fc.assert(
           fc.property(c.secret, bodies, ids, timestamps, fc.nat({ max: 255 }), (secret, body, id, ts, bit) => {
@@ -70,6 +81,21 @@ describe('signatures: properties of every scheme', () => {
           RUNS,
         );
       });
+
+      if (c.scheme.name === 'standard-webhooks') {
+        // The only scheme whose signed content includes the id header: a replay under a new id must fail.
+        it('rejects any change to the signed webhook-id', () => {
+          const pairs = fc.tuple(ids, ids).filter(([a, b]) => a !== b);
+          fc.assert(
+            fc.property(c.secret, bodies, pairs, timestamps, (secret, body, [id, other], ts) => {
+              const request = signed(c, secret, body, id, ts);
+              const verdict = c.scheme.verify({ ...request, headers: { ...request.headers, 'webhook-id': other } });
+              expect(verdict).to.deep.equal({ ok: false, code: 'signature_invalid' });
+            }),
+            RUNS,
+          );
+        });
+      }
 
       if (!c.timestamped) return;
 
