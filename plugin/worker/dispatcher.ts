@@ -183,6 +183,10 @@ export function createDispatcher(deps: DispatcherDeps) {
     async stop(timeoutMs = processing.stopTimeoutMs): Promise<void> {
       accepting = false;
       await poller.stop();
+      // Commits already holding reserved claims hand their events over (and, now, get them released)
+      // within one commit's time; wait for them so nothing of ours is leased after stop() returns.
+      const reservedDeadline = deps.clock.now() + Math.min(timeoutMs, 5000);
+      while (reserved > 0 && deps.clock.now() < reservedDeadline) await new Promise((resolve) => setTimeout(resolve, 5));
       const notStarted = [...waiting.values()];
       waiting.clear();
       queue.clear();
