@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOptions, mysqlTableDefaults } from './dialect-options.js';
+import { dialectOptions, mysqlTableDefaults } from '../plugin/store/migration-dialect.js';
 
 export async function up(knex: Knex): Promise<void> {
   const options = await dialectOptions(knex);

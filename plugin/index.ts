@@ -25,7 +25,7 @@ import { createRetention, retentionLeaseMs } from './retention/retention.js';
 import { countDeadSince, readBacklog } from './store/backlog.js';
 import { createDbClock } from './store/db-clock.js';
 import { dialectOf } from './store/dialect.js';
-import { migrateLatest } from './store/migrate.js';
+import { assertSupportedServer, migrateLatest } from './store/migrate.js';
 import type { Handler } from './types.js';
 import { createDispatcher } from './worker/dispatcher.js';
 import { createHandlerRegistry } from './worker/registry.js';
@@ -160,6 +160,10 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     async start() {
       if (!config.secretBox) {
         logger.warn('WEBHOOKS_SECRET_KEY is not set: partner secrets are stored unencrypted in webhook_partners');
+      }
+      await assertSupportedServer(knex, dialect);
+      if (!settings.retention.enabled) {
+        logger.info('retention is off: done outbox rows and dedupe rows stay until `crm-webhooks outbox prune` (or retention: { enabled: true })');
       }
       await directory.refresh();
       await dispatcher.start();

@@ -33,9 +33,10 @@ export function buildManifest(packageJson: { version: string; description?: stri
     export: 'createWebhooksPlugin',
     mountPath: '/plugins/webhooks',
     migrations: {
-      directory: 'migrations',
+      directory: 'dist/migrations',
+      sources: 'migrations',
       tableName: MIGRATIONS_TABLE,
-      apply: 'plugin.migrate() or `npx crm-webhooks migrate`; the list is static (migrations/index.ts), compiled to dist/migrations',
+      apply: 'plugin.migrate() or `npx crm-webhooks migrate`; the folder holds only migrations (ES modules with up/down), listed in order in plugin/store/migration-list.ts',
     },
     optionsSchema: z.toJSONSchema(settingsSchema, { io: 'input' }),
     hostOptions: {

@@ -1,4 +1,4 @@
-import { displayUrl, openDatabase } from '../plugin/store/connect.js';
+import { DEFAULT_DATABASE_URL, displayUrl, openDatabase } from '../plugin/store/connect.js';
 import { createSecretBox, parseSecretKey } from '../plugin/secrets/secret-box.js';
 import { defaultLogger } from '../plugin/observe/logger.js';
 import { startDemoHost } from './demo/demo-host.js';
@@ -8,7 +8,6 @@ import { ensureDemoPartner, signedCurl } from './demo/demo-partner.js';
  * `npm start`: the demo CRM with the plugin mounted, on SQLite under ./data by default or on
  * DATABASE_URL. Prints the URL and a signed curl command that works as printed.
  */
-const DEFAULT_DATABASE_URL = 'sqlite:data/crm-webhooks.sqlite';
 
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_PERMISSIONS } from '../plugin/http/admin-auth.js';
 import { MANIFEST_FILE, manifestText, packageRoot } from '../scripts/build-manifest.js';
@@ -20,9 +20,20 @@ describe('plugin.manifest.json', () => {
 
   it('names the entry, its export, the mount path and the migrations', async () => {
     expect(manifest).to.include({ id: 'crm-webhooks', entry: 'dist/plugin/index.js', export: 'createWebhooksPlugin', mountPath: '/plugins/webhooks' });
-    expect(manifest.migrations).to.include({ directory: 'migrations', tableName: 'webhook_migrations' });
+    expect(manifest.migrations).to.include({ directory: 'dist/migrations', tableName: 'webhook_migrations' });
     const entry = (await import(join(root, manifest.entry as string))) as Record<string, unknown>;
     expect(entry[manifest.export as string]).to.be.a('function');
+  });
+
+  it('points at a folder holding only migrations, each with up and down, as a host migrator expects', async () => {
+    const folder = join(root, (manifest.migrations as { directory: string }).directory);
+    const files = readdirSync(folder).filter((f) => f.endsWith('.js'));
+    expect(files).to.have.length.greaterThan(0);
+    for (const file of files) {
+      const migration = (await import(join(folder, file))) as Record<string, unknown>;
+      expect(migration.up, file).to.be.a('function');
+      expect(migration.down, file).to.be.a('function');
+    }
   });
 
   it('lists every permission the admin routes ask authorize for', () => {

@@ -60,7 +60,17 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
       return;
     }
     if (status !== 'dead') throw new WebhookError(400, 'bad_request', 'replay by status needs ?status=dead (or a body {"ids": [...]})');
-    ctx.body = await outbox.replayWhere({ status: 'dead', partner });
+    // Stops after the current batch if the caller hangs up: a replay of millions must be interruptible.
+    const hangUp = new AbortController();
+    const onClose = () => {
+      if (!ctx.res.writableEnded) hangUp.abort();
+    };
+    ctx.req.socket.once('close', onClose);
+    try {
+      ctx.body = await outbox.replayWhere({ status: 'dead', partner }, { signal: hangUp.signal });
+    } finally {
+      ctx.req.socket.off('close', onClose);
+    }
   });
 
   router.post('/outbox/:id/replay', allow(ADMIN_PERMISSIONS.outboxReplay), async (ctx) => {

@@ -28,8 +28,6 @@ export interface Telemetry {
   attempt(partner: string, outcome: AttemptOutcome, seconds: number): void;
 }
 
-export const noTelemetry: Telemetry = Object.freeze({ request: () => undefined, attempt: () => undefined });
-
 /** Reports every event to each sink in turn (metrics and the alerts' failure window, for example). */
 export function fanOutTelemetry(...sinks: readonly Telemetry[]): Telemetry {
   return {

@@ -22,11 +22,14 @@ export async function readOutboxStats(knex: Knex, dialect: Dialect): Promise<Out
     .count({ n: '*' })
     .groupBy('status', 'partner');
   const byStatus = zeroCounts();
-  const byPartner: Record<string, Record<OutboxStatus, number>> = {};
+  // A Map: slugs such as "__proto__" and "constructor" are valid, and must stay plain keys.
+  const byPartner = new Map<string, Record<OutboxStatus, number>>();
   for (const { status, partner, n } of groups) {
     if (!(OUTBOX_STATUSES as readonly string[]).includes(status)) continue;
     byStatus[status as OutboxStatus] += Number(n);
-    (byPartner[partner] ??= zeroCounts())[status as OutboxStatus] += Number(n);
+    const counts = byPartner.get(partner) ?? zeroCounts();
+    counts[status as OutboxStatus] += Number(n);
+    byPartner.set(partner, counts);
   }
   return { byStatus, byPartner: sortedByKey(byPartner), oldestPendingAgeSeconds: await oldestPendingAge(knex, dialect) };
 }
@@ -44,6 +47,7 @@ async function oldestPendingAge(knex: Knex, dialect: Dialect): Promise<number | 
   return Math.max(0, Math.floor(ageMs / 1000));
 }
 
-function sortedByKey<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+/** Object.fromEntries defines own properties, so even a "__proto__" slug is an ordinary key here. */
+function sortedByKey<T>(entries: ReadonlyMap<string, T>): Record<string, T> {
+  return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { WebhookError } from '../errors.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { openSecret, parseStoredSecrets, sealSecret, type StoredSecret } from '../secrets/stored-secret.js';
-import { getScheme, isSchemeName, SCHEME_NAMES } from '../signatures/index.js';
+import { DEFAULT_SCHEME, getScheme, isSchemeName, SCHEME_NAMES } from '../signatures/index.js';
 import type { Dialect } from '../store/dialect.js';
 import {
   findPartnerRow,
@@ -89,7 +89,7 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
   return {
     async add(input: AddPartnerInput): Promise<{ partner: PartnerView; secret: string }> {
       if (!isValidSlug(input.slug)) throw invalid('slug must be 1 to 64 of a-z, 0-9, "-" and "_"');
-      const scheme = input.scheme ?? 'hmac-sha256';
+      const scheme = input.scheme ?? DEFAULT_SCHEME;
       if (!isSchemeName(scheme)) throw invalid(`scheme must be one of ${SCHEME_NAMES.join(', ')}`);
       const settings = partnerSettingsSchema.safeParse(input.settings ?? {});
       if (!settings.success) throw invalid(`invalid settings: ${settings.error.issues[0]!.path.join('.')}: ${settings.error.issues[0]!.message}`);

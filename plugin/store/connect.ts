@@ -3,6 +3,9 @@ import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { ConfigError } from '../errors.js';
 
+/** Where the demo host and the CLI keep their data when DATABASE_URL is not set. */
+export const DEFAULT_DATABASE_URL = 'sqlite:data/crm-webhooks.sqlite';
+
 /**
  * knex settings for a DATABASE_URL, for the CLI, the demo host, benchmarks and tests. A real host
  * passes its own knex instead; the plugin never opens a pool of its own.

@@ -38,14 +38,20 @@ const keyOf = (e: { partner: string; eventId: string }) => `${e.partner}\u0000${
  */
 const MAX_STATEMENT_BYTES = 1024 * 1024;
 
-/** Consecutive chunks whose summed size stays under `max` (a single larger item gets a chunk of its own). */
-export function chunksByBytes<T>(items: readonly T[], sizeOf: (item: T) => number, max: number): T[][] {
+/**
+ * Rows per multi-row INSERT at most: knex writes SQLite's as a compound SELECT, which SQLite caps at
+ * 500 terms; MySQL has no such cap but gains nothing from more.
+ */
+const MAX_STATEMENT_ROWS = 500;
+
+/** Consecutive chunks of at most `maxItems` whose summed size stays under `maxBytes` (a larger item gets a chunk of its own). */
+export function chunked<T>(items: readonly T[], limits: { maxItems: number; maxBytes: number; sizeOf: (item: T) => number }): T[][] {
   const chunks: T[][] = [];
   let current: T[] = [];
   let size = 0;
   for (const item of items) {
-    const itemSize = sizeOf(item);
-    if (current.length > 0 && size + itemSize > max) {
+    const itemSize = limits.sizeOf(item);
+    if (current.length > 0 && (size + itemSize > limits.maxBytes || current.length >= limits.maxItems)) {
       chunks.push(current);
       current = [];
       size = 0;
@@ -99,7 +105,7 @@ export async function insertEvents(
       received_at: receivedAt,
     };
   });
-  for (const chunk of chunksByBytes(rows, (row) => row.payload.length + row.headers.length, MAX_STATEMENT_BYTES)) {
+  for (const chunk of chunked(rows, { maxItems: MAX_STATEMENT_ROWS, maxBytes: MAX_STATEMENT_BYTES, sizeOf: (row) => row.payload.length + row.headers.length })) {
     await trx(OUTBOX_TABLE).insert(chunk);
   }
   const accepted = new Set(newIndexes);
@@ -152,14 +158,17 @@ async function insertDedupeRows(
   receivedAt: string,
 ): Promise<boolean[]> {
   const rows = events.map((e) => ({ partner: e.partner, event_id: e.eventId, received_at: receivedAt }));
+  const fresh: boolean[] = [];
   try {
-    await trx(DEDUPE_TABLE).insert(rows);
-    return rows.map(() => true);
+    for (const chunk of chunked(rows, { maxItems: MAX_STATEMENT_ROWS, maxBytes: Number.POSITIVE_INFINITY, sizeOf: () => 0 })) {
+      await trx(DEDUPE_TABLE).insert(chunk);
+      fresh.push(...chunk.map(() => true)); // inserted in this transaction: new
+    }
+    return fresh;
   } catch (error) {
     if (!dialect.isDuplicateKey(error)) throw error;
   }
-  const fresh: boolean[] = [];
-  for (const row of rows) {
+  for (const row of rows.slice(fresh.length)) {
     const { sql, bindings } = trx(DEDUPE_TABLE).insert(row).onConflict(['partner', 'event_id']).ignore().toSQL();
     fresh.push(dialect.affectedRows(await trx.raw(sql, bindings)) === 1);
   }

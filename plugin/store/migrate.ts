@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { webhookMigrations, type NamedMigration } from '../../migrations/index.js';
+import { webhookMigrations, type NamedMigration } from './migration-list.js';
 import { ConfigError } from '../errors.js';
 import type { Dialect } from './dialect.js';
 
@@ -21,11 +21,6 @@ export async function migrateLatest(knex: Knex, dialect: Dialect): Promise<strin
   return applied;
 }
 
-export async function pendingMigrations(knex: Knex): Promise<string[]> {
-  const [, pending] = (await knex.migrate.list(migratorConfig)) as [unknown[], Array<{ name?: string } | string>];
-  return pending.map((p) => (typeof p === 'string' ? p : String(p.name ?? p)));
-}
-
 /** SKIP LOCKED (the poller's claim) needs MySQL 8.0+ or MariaDB 10.6+; say so up front. */
 export async function assertSupportedServer(knex: Knex, dialect: Dialect): Promise<void> {
   if (dialect.name !== 'mysql') return;
@@ -35,4 +30,9 @@ export async function assertSupportedServer(knex: Knex, dialect: Dialect): Promi
   const mariadb = /mariadb/i.test(version);
   const ok = mariadb ? major > 10 || (major === 10 && minor >= 6) : major >= 8;
   if (!ok) throw new ConfigError(`database server ${version} is not supported: use MySQL 8.0+ or MariaDB 10.6+`);
+  // The claim runs at READ COMMITTED, which InnoDB cannot log as statements (error 1665).
+  const [[binlog]] = (await knex.raw('SELECT @@log_bin AS logBin, @@binlog_format AS format')) as [[{ logBin: number | string; format: string }]];
+  if (Number(binlog?.logBin) === 1 && String(binlog?.format).toUpperCase() === 'STATEMENT') {
+    throw new ConfigError('binlog_format=STATEMENT is not supported (the outbox claim runs at READ COMMITTED): use ROW or MIXED');
+  }
 }

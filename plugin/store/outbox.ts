@@ -109,25 +109,51 @@ export async function markDone(trx: Knex.Transaction, fence: Fence, nowMs: numbe
   return changed === 1;
 }
 
+/** Fences grouped by claim holder and attempt, so one statement can check a whole group. */
+function byClaim(fences: readonly Fence[]): Array<{ lockedBy: string; attempt: number; ids: number[] }> {
+  const groups = new Map<string, { lockedBy: string; attempt: number; ids: number[] }>();
+  for (const fence of fences) {
+    const key = `${fence.lockedBy}\u0000${fence.attempt}`;
+    const group = groups.get(key) ?? { lockedBy: fence.lockedBy, attempt: fence.attempt, ids: [] };
+    group.ids.push(fence.outboxId);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+const claimedBy = (db: Knex | Knex.Transaction, group: { lockedBy: string; attempt: number; ids: number[] }) =>
+  db(OUTBOX_TABLE).whereIn('id', group.ids).andWhere({ status: 'processing', locked_by: group.lockedBy, attempts: group.attempt });
+
 /**
- * Marks many claimed rows done in one statement, inside the transaction that holds their handlers'
- * writes. Returns false unless every row was still held by its claim; the caller then rolls back.
- * (`attempts` is not compared here: a row re-claimed since by this same instance is still one
- * transaction's work, and a row claimed by another instance fails the locked_by condition.)
+ * Marks many claimed rows done in one statement per claim group, inside the transaction that holds
+ * their handlers' writes. Returns false unless every row was still held by its claim; the caller
+ * then rolls back.
  */
 export async function markManyDone(trx: Knex.Transaction, fences: readonly Fence[], nowMs: number): Promise<boolean> {
-  if (fences.length === 0) return true;
   const processedAt = toDbTime(nowMs);
-  const byHolder = new Map<string, number[]>();
-  for (const fence of fences) byHolder.set(fence.lockedBy, [...(byHolder.get(fence.lockedBy) ?? []), fence.outboxId]);
-  for (const [lockedBy, ids] of byHolder) {
-    const changed = await trx(OUTBOX_TABLE)
-      .whereIn('id', ids)
-      .andWhere({ status: 'processing', locked_by: lockedBy })
-      .update({ status: 'done', locked_by: null, locked_until: null, last_error: null, processed_at: processedAt });
-    if (changed !== ids.length) return false;
+  for (const group of byClaim(fences)) {
+    const changed = await claimedBy(trx, group).update({ status: 'done', locked_by: null, locked_until: null, last_error: null, processed_at: processedAt });
+    if (changed !== group.ids.length) return false;
   }
   return true;
+}
+
+/**
+ * Extends the leases of rows this process holds (waiting in memory or running), so that only a
+ * process that stopped renewing (it died or froze) loses them. Returns the ids still held.
+ */
+export async function renewLeases(knex: Knex, fences: readonly Fence[], lockedUntilMs: number): Promise<Set<number>> {
+  const lockedUntil = toDbTime(lockedUntilMs);
+  const held = new Set<number>();
+  for (const group of byClaim(fences)) {
+    const changed = await claimedBy(knex, group).update({ locked_until: lockedUntil });
+    const ids =
+      changed === group.ids.length
+        ? group.ids
+        : (await claimedBy(knex, group).andWhere({ locked_until: lockedUntil }).select('id')).map((r: { id: number | string }) => Number(r.id));
+    for (const id of ids) held.add(id);
+  }
+  return held;
 }
 
 /** Records a failed attempt: back to pending with a due time, or dead when `retryAtMs` is null. */

@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import type { Dialect } from '../store/dialect.js';
 import type { InsertClaim } from '../store/inbox.js';
-import { claimDue, recoverExpiredLeases, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
+import { claimDue, recoverExpiredLeases, releaseClaims, renewLeases, type ClaimedEvent } from '../store/outbox.js';
 import { executeBatch, type BatchDeps } from './execute-batch.js';
 import { createPoller } from './poller.js';
 
@@ -34,11 +34,12 @@ export function createDispatcher(deps: DispatcherDeps) {
   const waiting = new Map<number, ClaimedEvent>(); // insertion-ordered: first in, first run
   let scheduled = 0; // drain tasks queued in p-queue but not started yet
   let active = 0; // drain tasks running (counted here: p-queue counts a task until it has returned)
-  let running = 0; // events inside batches that are executing
+  const runningEvents = new Map<number, ClaimedEvent>(); // events inside batches that are executing
   let reserved = 0;
   let accepting = false;
   let stopController = new AbortController();
   let lastRecoveryMs = Number.NEGATIVE_INFINITY;
+  let lastRenewalMs = Number.NEGATIVE_INFINITY;
   let lastSyncMs = Number.NEGATIVE_INFINITY;
   let backlog = false;
   let msPerEvent = 0; // moving average of the time an event's handlers take (not commits or pool waits)
@@ -52,7 +53,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       msPerEvent = msPerEvent * 0.9 + ms * 0.1;
     },
   };
-  const depth = () => waiting.size + running + reserved;
+  const depth = () => waiting.size + runningEvents.size + reserved;
   const free = () => Math.max(0, processing.queueLimit - depth());
 
   /**
@@ -100,16 +101,33 @@ export function createDispatcher(deps: DispatcherDeps) {
       batch.push(event);
     }
     if (batch.length === 0) return;
-    running += batch.length;
+    for (const event of batch) runningEvents.set(event.outboxId, event);
     active += 1;
     try {
       await executeBatch(batchDeps, batch, stopController.signal);
     } finally {
-      running -= batch.length;
+      for (const event of batch) runningEvents.delete(event.outboxId);
       active -= 1;
     }
     schedule();
     if (backlog && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();
+  }
+
+  /**
+   * The lease is a heartbeat: while this process lives it keeps extending the leases of everything
+   * it holds, however long events wait in memory or a batch runs, so only the rows of a process that
+   * died (or froze) expire. Rows found taken meanwhile are dropped from the waiting queue.
+   */
+  async function renewHeldLeases(): Promise<void> {
+    const soon = deps.dbClock.now() + processing.leaseMs / 2;
+    const due = [...waiting.values(), ...runningEvents.values()].filter((event) => event.lockedUntilMs < soon);
+    if (due.length === 0) return;
+    const until = deps.dbClock.now() + processing.leaseMs;
+    const held = await renewLeases(knex, due, until);
+    for (const event of due) {
+      if (held.has(event.outboxId)) event.lockedUntilMs = until;
+      else if (waiting.delete(event.outboxId)) logger.warn({ outboxId: event.outboxId }, 'a queued event was taken by another claim; dropped');
+    }
   }
 
   async function poll(): Promise<boolean> {
@@ -117,6 +135,10 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (deps.clock.now() - lastSyncMs >= CLOCK_SYNC_MS) {
       await deps.dbClock.sync();
       lastSyncMs = deps.clock.now();
+    }
+    if (deps.clock.now() - lastRenewalMs >= recoveryEveryMs) {
+      await renewHeldLeases();
+      lastRenewalMs = deps.clock.now();
     }
     if (deps.clock.now() - lastRecoveryMs >= recoveryEveryMs) {
       const recovered = await recoverExpiredLeases(knex, { nowMs: deps.dbClock.now(), maxAttempts: processing.maxAttempts });
@@ -185,8 +207,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       await poller.stop();
       // Commits already holding reserved claims hand their events over (and, now, get them released)
       // within one commit's time; wait for them so nothing of ours is leased after stop() returns.
-      const reservedDeadline = deps.clock.now() + Math.min(timeoutMs, 5000);
-      while (reserved > 0 && deps.clock.now() < reservedDeadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      // (Counted in real 5 ms steps, not on the injectable clock, which a test may have frozen.)
+      for (let waited = 0; reserved > 0 && waited < Math.min(timeoutMs, 5000); waited += 5) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       const notStarted = [...waiting.values()];
       waiting.clear();
       queue.clear();

@@ -15,8 +15,11 @@ export class HandlerTimeoutError extends Error {
 
 /** Raised into a running handler when the plugin stops before it finished. */
 export class StoppingError extends Error {
-  constructor() {
+  /** false when the stop came before any handler of the event was called: its attempt is given back. */
+  readonly handlersStarted: boolean;
+  constructor(handlersStarted = true) {
     super('the plugin is stopping');
     this.name = 'StoppingError';
+    this.handlersStarted = handlersStarted;
   }
 }

@@ -1,13 +1,11 @@
 import type { AttemptOutcome } from '../observe/telemetry.js';
 import { markManyDone, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
-import type { Dialect } from '../store/dialect.js';
 import { LeaseLostError, StoppingError } from './errors.js';
 import { ensureLease, eventLogger, executeEvent, fenceOf, settleFailure, type ExecuteDeps } from './execute-event.js';
 import { runHandlers } from './run-handlers.js';
+import { watchTransaction } from './transaction-watch.js';
 
-export interface BatchDeps extends ExecuteDeps {
-  dialect: Dialect;
-}
+export type BatchDeps = ExecuteDeps;
 
 /** The shared transaction was given up; `index` is the event whose handler failed, if one did. */
 class BatchAbort extends Error {
@@ -55,6 +53,7 @@ export async function executeBatch(deps: BatchDeps, events: ClaimedEvent[], stop
 
 async function runShared(deps: BatchDeps, events: ClaimedEvent[], stopSignal: AbortSignal): Promise<AttemptOutcome[]> {
   const trx = await deps.knex.transaction();
+  const watch = watchTransaction(trx, deps.dialect);
   try {
     const outcomes: AttemptOutcome[] = [];
     for (const [index, event] of events.entries()) {
@@ -67,6 +66,7 @@ async function runShared(deps: BatchDeps, events: ClaimedEvent[], stopSignal: Ab
           stopSignal,
           onFinished: deps.onHandlersFinished,
         });
+        watch.check();
       } catch (error) {
         throw new BatchAbort(index, error);
       }
@@ -78,13 +78,20 @@ async function runShared(deps: BatchDeps, events: ClaimedEvent[], stopSignal: Ab
     // A handler that ignores its signal may still hold the connection: do not wait for it.
     void trx.rollback().catch(() => undefined);
     throw error;
+  } finally {
+    watch.dispose();
   }
 }
 
 async function recover(deps: BatchDeps, events: ClaimedEvent[], error: unknown, stopSignal: AbortSignal, started: number): Promise<void> {
   const abort = error instanceof BatchAbort ? error : new BatchAbort(-1, error);
   if (abort.reason instanceof StoppingError) {
-    await releaseClaims(deps.knex, events.map(fenceOf), { started: true, nowMs: deps.dbClock.now() }).catch(() => undefined);
+    // Events up to the interrupted one had their handlers called (their writes rolled back with the
+    // batch) and keep their attempt; the rest never started and get it back.
+    const cut = abort.reason.handlersStarted ? abort.index + 1 : Math.max(0, abort.index);
+    const nowMs = deps.dbClock.now();
+    await releaseClaims(deps.knex, events.slice(0, cut).map(fenceOf), { started: true, nowMs }).catch(() => undefined);
+    await releaseClaims(deps.knex, events.slice(cut).map(fenceOf), { started: false, nowMs }).catch(() => undefined);
     events.forEach((event) => record(deps, event, 'released', started));
     return;
   }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AttemptOutcome, Telemetry } from '../observe/telemetry.js';
 import type { Settings } from '../settings.js';
 import type { DbClock } from '../store/db-clock.js';
+import type { Dialect } from '../store/dialect.js';
 import { markDone, markFailed, releaseClaims, renewLease, type ClaimedEvent, type Fence } from '../store/outbox.js';
 import type { Clock, Logger } from '../types.js';
 import { retryDelayMs } from './backoff.js';
@@ -9,9 +10,11 @@ import { errorText } from './error-text.js';
 import { LeaseLostError, StoppingError } from './errors.js';
 import type { HandlerRegistry } from './registry.js';
 import { runHandlers } from './run-handlers.js';
+import { watchTransaction } from './transaction-watch.js';
 
 export interface ExecuteDeps {
   knex: Knex;
+  dialect: Dialect;
   dbClock: DbClock;
   clock: Clock;
   random: () => number;
@@ -42,14 +45,18 @@ export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopS
     await ensureLease(deps, event);
     const handlers = deps.registry.handlersFor(event.eventType);
     const trx = await deps.knex.transaction();
+    const watch = watchTransaction(trx, deps.dialect);
     try {
       await runHandlers(trx, handlers, event, log, { timeoutMs: deps.processing.handlerTimeoutMs, stopSignal, onFinished: deps.onHandlersFinished });
+      watch.check();
       if (!(await markDone(trx, fenceOf(event), deps.dbClock.now()))) throw new LeaseLostError();
       await trx.commit();
     } catch (error) {
       // A handler that ignores its signal may still hold the connection: do not wait for it.
       void trx.rollback().catch(() => undefined);
       throw error;
+    } finally {
+      watch.dispose();
     }
     outcome = handlers.length > 0 ? 'done' : 'unhandled';
   } catch (error) {
@@ -66,7 +73,7 @@ export async function settleFailure(deps: ExecuteDeps, event: ClaimedEvent, log:
     return 'lease_lost';
   }
   if (error instanceof StoppingError) {
-    await releaseClaims(deps.knex, [fenceOf(event)], { started: true, nowMs: deps.dbClock.now() }).catch((releaseError: unknown) =>
+    await releaseClaims(deps.knex, [fenceOf(event)], { started: error.handlersStarted, nowMs: deps.dbClock.now() }).catch((releaseError: unknown) =>
       log.error({ err: releaseError }, 'could not release the event at stop; it is retried when its lease expires'),
     );
     return 'released';

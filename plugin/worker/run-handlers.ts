@@ -34,6 +34,7 @@ export async function runHandlers(
   logger: Logger,
   limits: { timeoutMs: number; stopSignal: AbortSignal; onFinished?: (ms: number) => void },
 ): Promise<void> {
+  if (limits.stopSignal.aborted) throw new StoppingError(false);
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let onStop: (() => void) | undefined;

@@ -11,7 +11,7 @@ import { CliFailure, messageOf } from './failure.js';
 const PLUGIN_ERRORS = [WebhookError, ConfigError, SecretKeyError, CliFailure];
 
 /** Same default as the demo host, so `npx crm-webhooks` on a fresh checkout manages the demo's data. */
-export const DEFAULT_DATABASE_URL = 'sqlite:data/crm-webhooks.sqlite';
+export { DEFAULT_DATABASE_URL } from '../../plugin/store/connect.js';
 
 export interface Database {
   knex: Knex;

@@ -40,6 +40,17 @@ describeEachDatabase('outbox stats', (db) => {
     });
   });
 
+  it('keeps partners named like Object built-ins as ordinary keys', async () => {
+    await seedEvents(db().knex, [
+      { eventId: 'p1', partner: '__proto__', status: 'pending' },
+      { eventId: 'c1', partner: 'constructor', status: 'done' },
+    ]);
+    const stats = await admin.stats();
+    expect(Object.keys(stats.byPartner)).to.deep.equal(['__proto__', 'constructor']);
+    expect(JSON.parse(JSON.stringify(stats)).byPartner.__proto__).to.deep.equal({ pending: 1, processing: 0, done: 0, dead: 0 });
+    expect(({} as Record<string, unknown>).pending, 'Object.prototype untouched').to.equal(undefined);
+  });
+
   it('gives the age of the oldest pending event in seconds, ignoring older rows in other states', async () => {
     await seedEvents(db().knex, [
       { eventId: 'new', status: 'pending', receivedAgoMs: 5_000 },

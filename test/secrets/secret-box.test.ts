@@ -34,7 +34,12 @@ describe('secrets at rest', () => {
   it('refuses a secret copied onto another partner, and a tampered one', () => {
     const stored = sealSecret(box, 'acme', 's3cret-value-123456', new Date());
     expect(() => openSecret(box, 'globex', stored)).to.throw(/failed authentication/);
-    const tampered = { ...stored, enc: stored.enc!.replace(/.(?=\.[^.]+$)/, (c) => (c === 'A' ? 'B' : 'A')) };
+    // Flip a whole byte of the ciphertext (editing a base64 character may only touch padding bits).
+    const parts = stored.enc!.split('.');
+    const ciphertext = Buffer.from(parts[3]!, 'base64url');
+    ciphertext[0]! ^= 0xff;
+    parts[3] = ciphertext.toString('base64url');
+    const tampered = { ...stored, enc: parts.join('.') };
     expect(() => openSecret(box, 'acme', tampered)).to.throw(/failed authentication/);
   });
 

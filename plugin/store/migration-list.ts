@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import * as createPartners from './20261127000001_create_webhook_partners.js';
-import * as createDedupe from './20261127000002_create_webhook_dedupe.js';
-import * as createOutbox from './20261127000003_create_webhook_outbox.js';
-import * as createLocks from './20261201000001_create_webhook_locks.js';
+import * as createPartners from '../../migrations/20261127000001_create_webhook_partners.js';
+import * as createDedupe from '../../migrations/20261127000002_create_webhook_dedupe.js';
+import * as createOutbox from '../../migrations/20261127000003_create_webhook_outbox.js';
+import * as createLocks from '../../migrations/20261201000001_create_webhook_locks.js';
 
 export interface NamedMigration {
   name: string;

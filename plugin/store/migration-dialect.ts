@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf } from './dialect.js';
 
 export interface DialectOptions {
   mysql: boolean;
@@ -13,8 +14,7 @@ export interface DialectOptions {
  * text comparison is already binary.
  */
 export async function dialectOptions(knex: Knex): Promise<DialectOptions> {
-  const client = String((knex.client as { config?: { client?: unknown } }).config?.client ?? '');
-  if (client !== 'mysql2' && client !== 'mysql') return { mysql: false, binary: undefined };
+  if (dialectOf(knex).name !== 'mysql') return { mysql: false, binary: undefined };
   const [rows] = (await knex.raw("SHOW COLLATION WHERE Collation IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')")) as [
     Array<{ Collation: string }>,
   ];
