@@ -8,7 +8,7 @@ import { locateEvent } from '../signatures/event-locator.js';
 import type { Clock } from '../types.js';
 import { readRawBody } from './body-reader.js';
 import { checkContentType } from './content-type.js';
-import { clientIp, inCidrs, parseCidrs, type CidrList } from './client-ip.js';
+import { clientIp, inCidrs, parseCidrs } from './client-ip.js';
 import { normalizeEventId, normalizeEventType } from './event-fields.js';
 import { parseJsonBody } from './json-body.js';
 import type { Persist } from './persist.js';
@@ -47,22 +47,6 @@ export interface ReceiverDeps {
 export function createReceiver(deps: ReceiverDeps) {
   const limits = deps.receive;
   const trustedProxies = parseCidrs(limits.trustedProxies);
-  const allowlists = new Map<string, { source: readonly string[]; cidrs: CidrList }>();
-
-  function allowlistOf(partner: ActivePartner): CidrList | null {
-    const source = partner.settings.allowIps;
-    if (!source || source.length === 0) return null;
-    const cached = allowlists.get(partner.slug);
-    if (cached?.source === source) return cached.cidrs;
-    let cidrs: CidrList;
-    try {
-      cidrs = parseCidrs(source);
-    } catch {
-      cidrs = []; // an unreadable allowlist admits nobody rather than everybody
-    }
-    allowlists.set(partner.slug, { source, cidrs });
-    return cidrs;
-  }
 
   async function admit(request: ReceiveRequest): Promise<ActivePartner> {
     if (!isValidSlug(request.slug)) throw new WebhookError(404, 'unknown_partner', 'no such partner');
@@ -83,7 +67,7 @@ export function createReceiver(deps: ReceiverDeps) {
         retryAfterSeconds: limits.retryAfterSeconds,
       });
     }
-    const allowed = allowlistOf(partner);
+    const allowed = partner.allowedIps;
     const forwarded = request.headers['x-forwarded-for'];
     if (allowed && !inCidrs(clientIp(request.socketAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded, trustedProxies), allowed)) {
       throw new WebhookError(403, 'ip_not_allowed', 'requests from this address are not allowed for this partner');

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../store/dialect.js';
 import { OUTBOX_TABLE } from '../store/inbox.js';
-import { fromDbTime } from '../store/time.js';
+import { oldestPendingAgeSeconds } from '../store/backlog.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../types.js';
 
 export interface OutboxStats {
@@ -31,20 +31,7 @@ export async function readOutboxStats(knex: Knex, dialect: Dialect): Promise<Out
     counts[status as OutboxStatus] += Number(n);
     byPartner.set(partner, counts);
   }
-  return { byStatus, byPartner: sortedByKey(byPartner), oldestPendingAgeSeconds: await oldestPendingAge(knex, dialect) };
-}
-
-/** The age is computed against the database's own clock in the same query, so host clock skew cannot distort it. */
-async function oldestPendingAge(knex: Knex, dialect: Dialect): Promise<number | null> {
-  const row = (await knex(OUTBOX_TABLE)
-    .min({ oldest: 'received_at' })
-    .select(knex.raw(`${dialect.nowSql} AS ??`, ['now']))
-    .where('status', 'pending')
-    .options(dialect.readOptions)
-    .first()) as { oldest: string | Date | null; now: string } | undefined;
-  if (!row || row.oldest === null || row.oldest === undefined) return null;
-  const ageMs = fromDbTime(row.now).getTime() - fromDbTime(row.oldest).getTime();
-  return Math.max(0, Math.floor(ageMs / 1000));
+  return { byStatus, byPartner: sortedByKey(byPartner), oldestPendingAgeSeconds: await oldestPendingAgeSeconds(knex, dialect) };
 }
 
 /** Object.fromEntries defines own properties, so even a "__proto__" slug is an ordinary key here. */

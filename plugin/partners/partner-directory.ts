@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { SecretKeyError, StoreUnavailableError } from '../errors.js';
+import { parseCidrs, type CidrList } from '../ingest/client-ip.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { openSecret, parseStoredSecrets } from '../secrets/stored-secret.js';
 import { getScheme, isSchemeName } from '../signatures/index.js';
@@ -23,6 +24,8 @@ export interface ActivePartner {
    * being let through without the allowlist or rate limit the settings meant to apply.
    */
   settingsProblem: string | null;
+  /** The allowlist, parsed once per snapshot; null when the partner has none. */
+  allowedIps: CidrList | null;
 }
 
 export interface PartnerDirectory {
@@ -58,7 +61,9 @@ export function createPartnerDirectory(deps: PartnerDirectoryDeps): PartnerDirec
   function activate(row: PartnerRow): ActivePartner {
     const { settings, problem } = readPartnerSettings(row.settings);
     if (problem) warnOnce(`settings:${row.slug}:${row.settings}`, { partner: row.slug, problem }, 'partner settings are invalid: its requests get 503 until they are fixed');
-    const base = { slug: row.slug, enabled: row.enabled, settings, settingsProblem: problem };
+    // Settings are validated, so the CIDRs parse; unreadable settings fail closed via settingsProblem.
+    const allowedIps = settings.allowIps?.length ? parseCidrs(settings.allowIps) : null;
+    const base = { slug: row.slug, enabled: row.enabled, settings, settingsProblem: problem, allowedIps };
     if (!isSchemeName(row.scheme)) {
       const error = new SecretKeyError(`partner "${row.slug}" has unknown scheme "${row.scheme}"`);
       warnOnce(`scheme:${row.slug}:${row.scheme}`, { partner: row.slug }, error.message);

@@ -33,26 +33,28 @@ export async function readBacklog(knex: Knex, dialect: Dialect): Promise<Backlog
     .groupBy('status');
   const count = (status: string) => Number(counts.find((c) => c.status === status)?.n ?? 0);
 
-  const nowSql = knex.raw(`${dialect.nowSql} AS ??`, ['now']);
-  type Row = { at: string | Date | null; now: string } | undefined;
-  const oldest = (await knex(OUTBOX_TABLE).min({ at: 'received_at' }).select(nowSql).where('status', 'pending').options(dialect.readOptions).first()) as Row;
-  const due = (await knex(OUTBOX_TABLE)
-    .min({ at: 'next_attempt_at' })
-    .select(nowSql)
-    .where('status', 'pending')
-    .andWhere('next_attempt_at', '<=', knex.raw(dialect.nowSql))
-    .options(dialect.readOptions)
-    .first()) as Row;
   return {
     pending: count('pending'),
     processing: count('processing'),
     dead: count('dead'),
-    oldestPendingAgeSeconds: ageSeconds(oldest),
-    overdueSeconds: ageSeconds(due),
+    oldestPendingAgeSeconds: await oldestPendingAgeSeconds(knex, dialect),
+    overdueSeconds: await pendingAgeSeconds(knex, dialect, 'next_attempt_at'),
   };
 }
 
-function ageSeconds(row: { at: string | Date | null; now: string } | undefined): number | null {
+/** Whole seconds since the oldest pending event was received; null when none is pending (`outbox stats` too). */
+export function oldestPendingAgeSeconds(knex: Knex, dialect: Dialect): Promise<number | null> {
+  return pendingAgeSeconds(knex, dialect, 'received_at');
+}
+
+/**
+ * Whole seconds from the smallest `column` of the pending rows (only those already due, for
+ * next_attempt_at) to now, both read in one statement on the database's clock.
+ */
+async function pendingAgeSeconds(knex: Knex, dialect: Dialect, column: 'received_at' | 'next_attempt_at'): Promise<number | null> {
+  let query = knex(OUTBOX_TABLE).min({ at: column }).select(knex.raw(`${dialect.nowSql} AS ??`, ['now'])).where('status', 'pending');
+  if (column === 'next_attempt_at') query = query.andWhere(column, '<=', knex.raw(dialect.nowSql));
+  const row = (await query.options(dialect.readOptions).first()) as { at: string | Date | null; now: string } | undefined;
   if (!row || row.at === null || row.at === undefined) return null;
   return Math.max(0, Math.floor((fromDbTime(row.now).getTime() - fromDbTime(row.at).getTime()) / 1000));
 }

@@ -81,7 +81,3 @@ export async function updatePartnerRow(
   const changed = await db(PARTNERS_TABLE).where({ slug }).update({ ...patch, updated_at: toDbTime(nowMs) });
   return changed > 0;
 }
-
-export async function deletePartnerRow(db: Knex | Knex.Transaction, slug: string): Promise<boolean> {
-  return (await db(PARTNERS_TABLE).where({ slug }).del()) > 0;
-}
