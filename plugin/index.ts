@@ -9,6 +9,7 @@ import { receiveRoute } from './http/receive-route.js';
 import { createPersist } from './ingest/persist.js';
 import { createRateLimiter } from './ingest/rate-limiter.js';
 import { createReceiver } from './ingest/receiver.js';
+import { createUnverifiedBytes } from './ingest/unverified-bytes.js';
 import { alertFiguresReader } from './observe/alert-figures.js';
 import { createAlertMonitor } from './observe/alert-monitor.js';
 import { createAttemptWindow } from './observe/attempt-window.js';
@@ -103,8 +104,11 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     retryAfterSeconds: settings.receive.retryAfterSeconds,
     fastPath: dispatcher.fastPath,
   });
-  const directory = createPartnerDirectory({ knex, dialect, secretBox: config.secretBox, clock, logger, cacheMs: settings.partnerCacheMs });
-  const receiver = createReceiver({ directory, persist, rateLimiter: createRateLimiter(clock), clock, receive: settings.receive });
+  const directory = createPartnerDirectory({
+    knex, dialect, secretBox: config.secretBox, clock, logger, cacheMs: settings.partnerCacheMs, firstLoadWaitMs: settings.receive.commitTimeoutMs,
+  });
+  const unverifiedBytes = createUnverifiedBytes({ maxBytes: settings.receive.maxUnverifiedBytes, maxBytesPerPartner: settings.receive.maxUnverifiedBytesPerPartner });
+  const receiver = createReceiver({ directory, persist, rateLimiter: createRateLimiter(clock), unverifiedBytes, clock, receive: settings.receive });
   // Changes made through this instance apply to it at once; other processes see them within the cache time.
   const partners = createPartnerAdmin({ knex, dialect, secretBox: config.secretBox, clock, onChange: () => directory.invalidate() });
 

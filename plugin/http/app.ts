@@ -16,7 +16,8 @@ export interface AppRoutes {
  */
 export function createApp(routes: AppRoutes): Koa {
   const app = new Koa();
-  const router = new Router();
+  // Exact paths only (issue 9): `/_ADMIN` or `/_health/` is no route of ours, and never a partner either.
+  const router = new Router({ sensitive: true, strict: true });
   if (routes.health) router.get('/_health', routes.health);
   if (routes.metrics) router.get('/_metrics', routes.metrics);
   if (routes.admin) router.use('/_admin', routes.admin.routes(), routes.admin.allowedMethods());
@@ -32,6 +33,15 @@ export function createApp(routes: AppRoutes): Koa {
         ? new WebhookError(404, 'not_found', 'no such route')
         : new WebhookError(500, 'internal_error', 'internal error', { cause: error }));
     }
+  });
+  app.use(async (ctx, next) => {
+    // Nested routers (the admin routes) keep their own case-insensitive matching; every path of the
+    // plugin's own `_` routes is lower-case, so any other spelling is no route of ours.
+    if (ctx.path.startsWith('/_') && ctx.path !== ctx.path.toLowerCase()) {
+      sendError(ctx, new WebhookError(404, 'not_found', 'no such route'));
+      return;
+    }
+    await next();
   });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));

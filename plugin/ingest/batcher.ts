@@ -22,7 +22,12 @@ export interface BatcherOptions<I, O> {
 }
 
 export interface Batcher<I, O> {
-  submit(item: I): Promise<O>;
+  /**
+   * Resolves with the item's result. An abort while the item still waits removes it (it is never
+   * committed) and rejects with the signal's reason; once its batch runs, the batch finishes but the
+   * caller is answered at once with the reason.
+   */
+  submit(item: I, signal?: AbortSignal): Promise<O>;
   /** Items waiting plus items in running batches. */
   readonly size: number;
 }
@@ -85,14 +90,29 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
     get size() {
       return queue.length + inFlightItems;
     },
-    submit(item: I): Promise<O> {
+    submit(item: I, signal?: AbortSignal): Promise<O> {
       const size = sizeOf(item);
+      if (signal?.aborted) return Promise.reject(signal.reason);
       if (queue.length >= options.maxQueued || (queue.length > 0 && queuedBytes + size > maxQueuedBytes)) {
         return Promise.reject(options.overloaded());
       }
       return new Promise<O>((resolve, reject) => {
+        const onAbort = () => {
+          const at = queue.indexOf(waiting);
+          if (at >= 0) {
+            queue.splice(at, 1);
+            queuedBytes -= size;
+          }
+          reject(signal!.reason);
+        };
+        const settle = <T>(fn: (value: T) => void) => (value: T) => {
+          signal?.removeEventListener('abort', onAbort);
+          fn(value);
+        };
+        const waiting: Waiting<I, O> = { item, resolve: settle(resolve), reject: settle(reject) };
+        signal?.addEventListener('abort', onAbort, { once: true });
         queuedBytes += size;
-        queue.push({ item, resolve, reject });
+        queue.push(waiting);
         pump();
       });
     },

@@ -6,6 +6,12 @@ export interface ReadBodyOptions {
   timeoutMs: number;
   /** The Content-Length header, if any: an oversized declared length is refused before reading. */
   contentLength: string | undefined;
+  /**
+   * Asks for room to hold `bytes` more (the shared cap on unverified bodies); false refuses the
+   * request with `overloaded()` before another byte is read.
+   */
+  reserve?: (bytes: number) => boolean;
+  overloaded?: () => WebhookError;
 }
 
 const tooLarge = (limit: number) =>
@@ -17,12 +23,18 @@ const tooLarge = (limit: number) =>
  */
 export function readRawBody(stream: Readable, options: ReadBodyOptions): Promise<Buffer> {
   const { limitBytes, timeoutMs, contentLength } = options;
+  const reserve = options.reserve ?? (() => true);
+  const overloaded = options.overloaded ?? (() => new WebhookError(503, 'overloaded', 'too many bodies are being received; retry later', { closeConnection: true }));
+  let reserved = 0;
   if (contentLength !== undefined) {
     const declared = Number(contentLength);
     if (!/^\d+$/.test(contentLength.trim())) {
       return Promise.reject(new WebhookError(400, 'invalid_body', 'the Content-Length header is not a number', { closeConnection: true }));
     }
     if (declared > limitBytes) return Promise.reject(tooLarge(limitBytes));
+    // The whole declared body is reserved up front, so a refusal comes before anything is read.
+    if (!reserve(declared)) return Promise.reject(overloaded());
+    reserved = declared;
   }
   if (stream.readableEnded) {
     return Promise.reject(new Error('the request body was already consumed: mount the webhooks plugin before any body parser'));
@@ -59,7 +71,11 @@ export function readRawBody(stream: Readable, options: ReadBodyOptions): Promise
       if (size > limitBytes) {
         chunks.length = 0;
         finish(tooLarge(limitBytes));
+      } else if (size > reserved && !reserve(size - reserved)) {
+        chunks.length = 0;
+        finish(overloaded());
       } else {
+        reserved = Math.max(reserved, size);
         chunks.push(chunk);
       }
     }

@@ -9,6 +9,8 @@ import { createBatcher, type Settled } from './batcher.js';
 
 export interface PersistResult {
   outcome: InsertOutcome;
+  /** The id to answer with: for a duplicate, the id of the event it repeats. */
+  eventId: string;
 }
 
 export interface PersistDeps {
@@ -27,7 +29,8 @@ export interface PersistDeps {
   fastPath: FastPath;
 }
 
-export type Persist = ((event: InboundEvent) => Promise<PersistResult>) & { readonly queued: number };
+/** `signal` abandons the wait (the commit deadline): a waiting event is dropped, a committing one still commits. */
+export type Persist = ((event: InboundEvent, signal?: AbortSignal) => Promise<PersistResult>) & { readonly queued: number };
 
 /**
  * Commits events through the batcher. A batch is one transaction; a deadlock retries it; an
@@ -54,9 +57,9 @@ export function createPersist(deps: PersistDeps): Persist {
     }
     // Committed: from here on the outbox holds these events whatever happens to this process.
     let used = 0;
-    const results = outcomes.map(({ outcome, outboxId }, i): PersistResult => {
+    const results = outcomes.map(({ outcome, outboxId, eventId }, i): PersistResult => {
       const claim = claims[i];
-      if (!claim || outboxId === null) return { outcome };
+      if (!claim || outboxId === null) return { outcome, eventId };
       used += 1;
       const event = events[i]!;
       fastPath.dispatch({
@@ -70,7 +73,7 @@ export function createPersist(deps: PersistDeps): Persist {
         lockedBy: claim.lockedBy,
         lockedUntilMs: claim.lockedUntilMs,
       });
-      return { outcome };
+      return { outcome, eventId };
     });
     fastPath.release(claims.length - used);
     return results;
@@ -117,5 +120,5 @@ export function createPersist(deps: PersistDeps): Persist {
       }),
   });
 
-  return Object.defineProperty((event: InboundEvent) => batcher.submit(event), 'queued', { get: () => batcher.size }) as Persist;
+  return Object.defineProperty((event: InboundEvent, signal?: AbortSignal) => batcher.submit(event, signal), 'queued', { get: () => batcher.size }) as Persist;
 }

@@ -7,13 +7,17 @@ import type { Settings } from '../settings.js';
 import { locateEvent } from '../signatures/event-locator.js';
 import type { Clock } from '../types.js';
 import { readRawBody } from './body-reader.js';
+import { bodyHashFor } from './body-hash.js';
+import { checkContentEncoding } from './content-encoding.js';
 import { checkContentType } from './content-type.js';
 import { clientIp, inCidrs, parseCidrs } from './client-ip.js';
 import { normalizeEventId, normalizeEventType } from './event-fields.js';
 import { parseJsonBody } from './json-body.js';
+import { assertPlainNumericId } from './numeric-id.js';
 import type { Persist } from './persist.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { storedHeaders } from './stored-headers.js';
+import type { UnverifiedBytes } from './unverified-bytes.js';
 
 export interface ReceiveRequest {
   slug: string;
@@ -35,14 +39,15 @@ export interface ReceiverDeps {
   directory: PartnerDirectory;
   persist: Persist;
   rateLimiter: RateLimiter;
+  unverifiedBytes: UnverifiedBytes;
   clock: Clock;
   receive: Settings['receive'];
 }
 
 /**
- * The receive path without Koa: each check in CONTRACT.md's order of precedence (404, 403, 429,
- * 415, 413, 401, 400, 503), so the first refusal that applies is the one answered. Throws a
- * WebhookError for every refusal; resolves only once the event is committed.
+ * The receive path without Koa: each check in the order of precedence of docs/http.md (404, 403,
+ * 429, 415, 413, 401, 400, 503, with the early 503s it lists), so the first refusal that applies is
+ * the one answered. Throws a WebhookError for every refusal; resolves only once the event is committed.
  */
 export function createReceiver(deps: ReceiverDeps) {
   const limits = deps.receive;
@@ -76,48 +81,80 @@ export function createReceiver(deps: ReceiverDeps) {
     const wait = limit ? deps.rateLimiter.take(partner.slug, limit) : 0;
     if (wait > 0) throw new WebhookError(429, 'rate_limited', 'too many requests for this partner', { retryAfterSeconds: wait });
     checkContentType(request.headers['content-type'], partner.settings.contentTypes);
+    checkContentEncoding(request.headers['content-encoding']);
     return partner;
+  }
+
+  const retryLater = (code: 'overloaded' | 'store_unavailable', message: string, cause?: unknown) =>
+    new WebhookError(503, code, message, { retryAfterSeconds: limits.retryAfterSeconds, cause, closeConnection: code === 'overloaded' });
+
+  /** Reads and verifies the body while it counts against the cap on unverified bytes. */
+  async function readVerified(request: ReceiveRequest, partner: ActivePartner): Promise<Buffer> {
+    const hold = deps.unverifiedBytes.open(partner.slug);
+    try {
+      const rawBody = await readRawBody(request.body, {
+        limitBytes: limits.bodyLimitBytes,
+        timeoutMs: limits.bodyTimeoutMs,
+        contentLength: request.headers['content-length'],
+        reserve: (bytes) => hold.take(bytes),
+        overloaded: () => retryLater('overloaded', 'too many request bodies are being received; retry later'),
+      });
+      if (partner.secretsProblem) {
+        throw new WebhookError(503, 'secrets_unavailable', 'this partner cannot be verified right now; retry later', {
+          retryAfterSeconds: limits.retryAfterSeconds,
+          cause: partner.secretsProblem,
+        });
+      }
+      const verdict = partner.scheme.verify({
+        rawBody,
+        headers: request.headers,
+        secrets: partner.secrets,
+        nowMs: deps.clock.now(),
+        toleranceSeconds: partner.settings.toleranceSeconds ?? limits.defaultToleranceSeconds,
+      });
+      if (!verdict.ok) throw new WebhookError(401, verdict.code, 'the request signature could not be verified');
+      return rawBody;
+    } finally {
+      // Verified bodies are bounded by ingest.maxQueuedBytes from here on; refused ones are garbage.
+      hold.release();
+    }
+  }
+
+  /** Commits within receive.commitTimeoutMs or answers 503: a frozen database must not hold the partner's request. */
+  async function persistInTime(event: Parameters<Persist>[0]): Promise<Awaited<ReturnType<Persist>>> {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(retryLater('store_unavailable', 'the event could not be stored in time; retry later', new StoreUnavailableError(`commit not done within ${limits.commitTimeoutMs} ms`))),
+      limits.commitTimeoutMs,
+    );
+    try {
+      return await deps.persist(event, controller.signal);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   return async function receiveEvent(request: ReceiveRequest): Promise<ReceiveResult> {
     const partner = await admit(request);
-    const rawBody = await readRawBody(request.body, {
-      limitBytes: limits.bodyLimitBytes,
-      timeoutMs: limits.bodyTimeoutMs,
-      contentLength: request.headers['content-length'],
-    });
-    if (partner.secretsProblem) {
-      throw new WebhookError(503, 'secrets_unavailable', 'this partner cannot be verified right now; retry later', {
-        retryAfterSeconds: limits.retryAfterSeconds,
-        cause: partner.secretsProblem,
-      });
-    }
-    const verdict = partner.scheme.verify({
-      rawBody,
-      headers: request.headers,
-      secrets: partner.secrets,
-      nowMs: deps.clock.now(),
-      toleranceSeconds: partner.settings.toleranceSeconds ?? limits.defaultToleranceSeconds,
-    });
-    if (!verdict.ok) throw new WebhookError(401, verdict.code, 'the request signature could not be verified');
+    const rawBody = await readVerified(request, partner);
     if (request.headerCount > limits.maxHeaderCount) {
       throw new WebhookError(400, 'too_many_headers', `requests may carry at most ${limits.maxHeaderCount} headers`);
     }
     const body = parseJsonBody(rawBody, limits.maxJsonDepth);
-    const located = locateEvent(partner.scheme, request.headers, body.value, {
-      idFrom: partner.settings.idFrom,
-      typeFrom: partner.settings.typeFrom,
-    });
+    const overrides = { idFrom: partner.settings.idFrom, typeFrom: partner.settings.typeFrom };
+    const located = locateEvent(partner.scheme, request.headers, body.value, overrides);
+    assertPlainNumericId(located.id, body.text, (marked) => locateEvent(partner.scheme, request.headers, marked, overrides).id);
     const eventId = normalizeEventId(located.id);
     const eventType = normalizeEventType(located.type);
     let result;
     try {
-      result = await deps.persist({
+      result = await persistInTime({
         partner: partner.slug,
         eventId,
         eventType,
         payload: body.text,
         headers: JSON.stringify(storedHeaders(request.headers, partner.scheme)),
+        bodySha256: bodyHashFor(partner.scheme, partner.settings, rawBody),
       });
     } catch (error) {
       if (error instanceof WebhookError) throw error;
@@ -127,7 +164,7 @@ export function createReceiver(deps: ReceiverDeps) {
       });
     }
     const accepted = result.outcome === 'accepted';
-    return { status: accepted ? 202 : 200, body: { status: result.outcome, id: eventId }, partner: partner.slug, eventId };
+    return { status: accepted ? 202 : 200, body: { status: result.outcome, id: result.eventId }, partner: partner.slug, eventId: result.eventId };
   };
 }
 

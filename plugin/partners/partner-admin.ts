@@ -13,7 +13,7 @@ import {
 } from '../store/partners.js';
 import type { Clock, SchemeName } from '../types.js';
 import { partnerSettingsSchema, readPartnerSettings, type PartnerSettings } from './partner-settings.js';
-import { isValidSlug } from './slug.js';
+import { isValidSlug, SLUG_RULE } from './slug.js';
 
 /** What the CLI and the admin routes show of a partner: never a secret, only when each was added. */
 export interface PartnerView {
@@ -88,7 +88,7 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
 
   return {
     async add(input: AddPartnerInput): Promise<{ partner: PartnerView; secret: string }> {
-      if (!isValidSlug(input.slug)) throw invalid('slug must be 1 to 64 of a-z, 0-9, "-" and "_"');
+      if (!isValidSlug(input.slug)) throw invalid(SLUG_RULE);
       const scheme = input.scheme ?? DEFAULT_SCHEME;
       if (!isSchemeName(scheme)) throw invalid(`scheme must be one of ${SCHEME_NAMES.join(', ')}`);
       const settings = partnerSettingsSchema.safeParse(input.settings ?? {});

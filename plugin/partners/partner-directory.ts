@@ -6,7 +6,7 @@ import { openSecret, parseStoredSecrets } from '../secrets/stored-secret.js';
 import { getScheme, isSchemeName } from '../signatures/index.js';
 import type { SignatureScheme } from '../signatures/types.js';
 import type { Dialect } from '../store/dialect.js';
-import { listPartnerRows, type PartnerRow } from '../store/partners.js';
+import { listPartnerRows, readPartnersMarker, type PartnerRow } from '../store/partners.js';
 import type { Clock, Logger } from '../types.js';
 import { readPartnerSettings, type PartnerSettings } from './partner-settings.js';
 
@@ -43,19 +43,42 @@ export interface PartnerDirectoryDeps {
   clock: Clock;
   logger: Logger;
   cacheMs: number;
+  /** Longest a request waits for partners when none were ever loaded (a frozen database at start); default 5 s. */
+  firstLoadWaitMs?: number;
+}
+
+/** A full reload at least this often, for rows edited by hand without raising their revision. */
+const FULL_RELOAD_MS = 60_000;
+
+/** Resolves after `ms` (or when `work` settles, whichever is first); never rejects. */
+function settleWithin(work: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+    timer.unref();
+  });
+  return Promise.race([work.then(() => 'done' as const, () => 'done' as const), late]).finally(() => clearTimeout(timer));
 }
 
 /**
  * A snapshot of the whole (small) partners table. Unknown slugs are answered from memory, so a flood
- * of requests to random slugs costs no queries. The snapshot is served fresh for `cacheMs`, served
- * while reloading in the background for another `cacheMs`, and reloaded before answering after
- * that: a change made by the CLI in another process is seen within 2 × cacheMs plus one query.
+ * of requests to random slugs costs no queries. After `cacheMs` a request starts a check of a cheap
+ * change marker (COUNT and SUM(revision), store/partners.ts) and the table is read again only when
+ * the marker moved. Up to 2 × cacheMs the snapshot is served while the check runs; past that a
+ * request waits for the check, but never longer than cacheMs from the check's start: a check stuck
+ * on a frozen database must not hold refusals that need no database (issue 9), so the last snapshot
+ * is served instead. A change made in another process is seen within 2 × cacheMs plus two queries.
  */
 export function createPartnerDirectory(deps: PartnerDirectoryDeps): PartnerDirectory {
   const { knex, dialect, secretBox, clock, logger, cacheMs } = deps;
+  const firstLoadWaitMs = deps.firstLoadWaitMs ?? 5000;
   let snapshot: ReadonlyMap<string, ActivePartner> | null = null;
+  let marker: string | null = null;
+  let checkedAt = Number.NEGATIVE_INFINITY;
   let loadedAt = Number.NEGATIVE_INFINITY;
-  let loading: Promise<ReadonlyMap<string, ActivePartner>> | null = null;
+  let checking: { promise: Promise<ReadonlyMap<string, ActivePartner>>; startedAt: number } | null = null;
+  // Bumped by invalidate(): a check that began before it must not mark the snapshot fresh.
+  let generation = 0;
   const reported = new Set<string>();
 
   function activate(row: PartnerRow): ActivePartner {
@@ -85,40 +108,63 @@ export function createPartnerDirectory(deps: PartnerDirectoryDeps): PartnerDirec
     logger.error(fields, message);
   }
 
-  function reload(): Promise<ReadonlyMap<string, ActivePartner>> {
-    loading ??= (async () => {
-      try {
-        const rows = await listPartnerRows(knex, dialect);
-        snapshot = new Map(rows.map((row) => [row.slug, activate(row)]));
-        loadedAt = clock.now();
-        return snapshot;
-      } finally {
-        loading = null;
-      }
-    })();
-    return loading;
+  async function load(): Promise<ReadonlyMap<string, ActivePartner>> {
+    // Marker first: a change landing between the two reads makes the next check reload again,
+    // never leaves it unseen.
+    const next = await readPartnersMarker(knex);
+    const rows = await listPartnerRows(knex, dialect);
+    snapshot = new Map(rows.map((row) => [row.slug, activate(row)]));
+    marker = next;
+    loadedAt = clock.now();
+    return snapshot;
   }
 
+  /** One check at a time: read the marker, reload only when it moved (or a full reload is due). */
+  function check(force: boolean): Promise<ReadonlyMap<string, ActivePartner>> {
+    if (checking) return checking.promise;
+    const startedAt = clock.now();
+    const startedIn = generation;
+    const promise = (async () => {
+      try {
+        const mustLoad = force || snapshot === null || marker === null || startedAt - loadedAt >= FULL_RELOAD_MS;
+        const current = mustLoad ? null : await readPartnersMarker(knex);
+        const result = mustLoad || current !== marker ? await load() : snapshot!;
+        if (startedIn === generation) checkedAt = startedAt;
+        return result;
+      } finally {
+        checking = null;
+      }
+    })();
+    checking = { promise, startedAt };
+    return promise;
+  }
+
+  const lookup = (slug: string) => snapshot?.get(slug) ?? null;
+
   return {
-    refresh: reload,
+    refresh: () => check(true),
     invalidate() {
-      loadedAt = Number.NEGATIVE_INFINITY;
+      generation += 1;
+      checkedAt = Number.NEGATIVE_INFINITY;
+      marker = null;
     },
     async get(slug) {
-      const age = clock.now() - loadedAt;
-      if (snapshot && age < cacheMs) return snapshot.get(slug) ?? null;
-      if (snapshot && age < 2 * cacheMs) {
-        reload().catch(() => undefined); // the next request past the window reports the failure
-        return snapshot.get(slug) ?? null;
+      const now = clock.now();
+      const age = now - checkedAt;
+      if (snapshot && age < cacheMs) return lookup(slug);
+      const pending = check(false);
+      if (!snapshot) {
+        // Without any snapshot we cannot even say whether the partner exists: "try again later".
+        const outcome = await settleWithin(pending, firstLoadWaitMs);
+        if (snapshot) return lookup(slug);
+        const cause = outcome === 'late' ? new Error(`no answer within ${firstLoadWaitMs} ms`) : await pending.then(() => undefined, (e: unknown) => e);
+        throw new StoreUnavailableError('partners could not be loaded', { cause });
       }
-      try {
-        return (await reload()).get(slug) ?? null;
-      } catch (error) {
-        // An event cannot be committed without the database anyway; without any snapshot we cannot
-        // even say whether the partner exists, so that too is "try again later".
-        if (snapshot) return snapshot.get(slug) ?? null;
-        throw new StoreUnavailableError('partners could not be loaded', { cause: error });
-      }
+      pending.catch(() => undefined); // a failed check keeps the last snapshot; the next request retries
+      if (age < 2 * cacheMs) return lookup(slug);
+      const patience = checking ? checking.startedAt + cacheMs - now : 0;
+      if (patience > 0) await settleWithin(pending, patience);
+      return lookup(slug);
     },
   };
 }

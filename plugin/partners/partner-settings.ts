@@ -25,6 +25,8 @@ export const partnerSettingsSchema = z
     typeFrom: location.optional(),
     rateLimit: z.object({ perSecond: z.number().positive(), burst: z.number().int().min(1) }).strict().optional(),
     allowIps: z.array(cidr).max(1000).optional(),
+    /** false: a byte-identical body under a new id is a new event (schemes that sign no id or timestamp). */
+    dedupeBodyHash: z.boolean().optional(),
   })
   .strict();
 

@@ -14,6 +14,7 @@ const EVENT = 'x-github-event';
 
 export const githubScheme: SignatureScheme = Object.freeze({
   name: 'github',
+  signsIdOrTimestamp: false,
   relevantHeaders: Object.freeze([
     'content-type',
     DELIVERY,

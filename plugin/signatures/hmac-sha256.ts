@@ -40,6 +40,7 @@ export function verifyHexHmacHeader(
 
 export const hmacSha256Scheme: SignatureScheme = Object.freeze({
   name: 'hmac-sha256',
+  signsIdOrTimestamp: false,
   relevantHeaders: Object.freeze(['content-type', ID, SIGNATURE]),
   signatureHeaders: Object.freeze([SIGNATURE]),
 
@@ -52,7 +53,8 @@ export const hmacSha256Scheme: SignatureScheme = Object.freeze({
 
   locate(headers, body) {
     return {
-      id: headerValue(headers, ID) ?? firstBodyField(body, ['event_id', 'id']),
+      // The body is signed, the header is not: a replay must not choose its own id (issue 9).
+      id: firstBodyField(body, ['event_id', 'id']) ?? headerValue(headers, ID),
       type: firstBodyField(body, ['type', 'event_type', 'event']),
     };
   },

@@ -83,6 +83,7 @@ function verifiesEd25519(content: Buffer, keys: readonly KeyObject[], signatures
 
 export const standardWebhooksScheme: SignatureScheme = Object.freeze({
   name: 'standard-webhooks',
+  signsIdOrTimestamp: true,
   relevantHeaders: Object.freeze(['content-type', ID, TIMESTAMP, SIGNATURE]),
   signatureHeaders: Object.freeze([SIGNATURE]),
 

@@ -49,6 +49,7 @@ function signedContent(timestamp: string, rawBody: Buffer | string): (string | B
 
 export const stripeScheme: SignatureScheme = Object.freeze({
   name: 'stripe',
+  signsIdOrTimestamp: true,
   relevantHeaders: Object.freeze(['content-type', SIGNATURE]),
   signatureHeaders: Object.freeze([SIGNATURE]),
 

@@ -44,6 +44,12 @@ export interface SignatureScheme {
   readonly name: SchemeName;
   /** Pure: the same input always gives the same verdict. */
   verify(request: VerifyRequest): Verdict;
+  /**
+   * True when the signature covers the event id or a timestamp, so a captured request cannot be
+   * replayed as a new event. Absent means false: the receiver then also dedupes on a hash of the
+   * raw body (CONTRACT.md, docs/http.md), the safe default for a scheme or preset added later.
+   */
+  readonly signsIdOrTimestamp?: boolean;
   /** Where this scheme's senders put the event id and type. */
   locate(headers: RequestHeaders, body: unknown): LocatedEvent;
   /** The headers a sender adds; used by the demo's curl line, the benchmarks and the tests. */

@@ -12,6 +12,11 @@ export interface InboundEvent {
   payload: string;
   /** JSON of the stored request headers. */
   headers: string;
+  /**
+   * Hex SHA-256 of the raw body when a byte-identical body must count as the same event (schemes
+   * that sign neither id nor timestamp); null otherwise.
+   */
+  bodySha256: string | null;
 }
 
 /** A lease taken in the same transaction that writes the row, for events this process will run. */
@@ -24,6 +29,8 @@ export type InsertOutcome = 'accepted' | 'duplicate';
 
 export interface InsertResult {
   outcome: InsertOutcome;
+  /** The event id to answer with: the request's own, or for a duplicate the id of the event it repeats. */
+  eventId: string;
   /** The outbox row's id, for rows written with a claim (null otherwise). */
   outboxId: number | null;
 }
@@ -82,7 +89,13 @@ export async function insertEvents(
     if (!firstIndex.has(keyOf(event))) firstIndex.set(keyOf(event), i);
   });
   const candidates = [...firstIndex.values()].sort((a, b) => compareKeys(events[a]!, events[b]!));
-  const fresh = await insertDedupeRows(trx, dialect, candidates.map((i) => events[i]!), receivedAt);
+  const dedupe = await insertDedupeRows(trx, dialect, candidates.map((i) => events[i]!), receivedAt);
+  const fresh = dedupe.map((d) => d === true);
+  const originalIds = new Map<number, string>();
+  candidates.forEach((i, n) => {
+    const d = dedupe[n];
+    if (typeof d === 'string') originalIds.set(i, d);
+  });
 
   const newIndexes = candidates.filter((_, n) => fresh[n]);
   // Claims of one batch share one lease object: format its time once.
@@ -112,6 +125,8 @@ export async function insertEvents(
   const ids = await claimedRowIds(trx, events, newIndexes.filter((i) => claims[i]), claims);
   return events.map((event, i) => ({
     outcome: accepted.has(i) ? 'accepted' : 'duplicate',
+    // A repeat within the batch answers like its first occurrence.
+    eventId: originalIds.get(firstIndex.get(keyOf(event))!) ?? event.eventId,
     outboxId: accepted.has(i) ? ids.get(keyOf(event)) ?? null : null,
   }));
 }
@@ -146,33 +161,60 @@ async function claimedRowIds(
 }
 
 /**
- * Inserts dedupe rows; returns per row whether it was new. The common case (no key seen before) is
- * one multi-row INSERT. A duplicate key fails that whole statement (and only it), after which each
- * row is tried alone with INSERT IGNORE, whose affected-row count says whether it was new. Rows go
- * in key order, so two concurrent batches lock keys in the same order and do not deadlock.
+ * Inserts dedupe rows; returns per row `true` when it was new, else the event id of the row it
+ * repeats (its own id, or another id whose body had the same hash). The common case (nothing seen
+ * before) is one multi-row INSERT. A duplicate key, on the id or on the body hash, fails that whole
+ * statement (and only it), after which each row is tried alone with INSERT IGNORE, whose
+ * affected-row count says whether it was new. Rows go in key order, so two concurrent batches lock
+ * keys in the same order and do not deadlock.
  */
 async function insertDedupeRows(
   trx: Knex.Transaction,
   dialect: Dialect,
   events: readonly InboundEvent[],
   receivedAt: string,
-): Promise<boolean[]> {
-  const rows = events.map((e) => ({ partner: e.partner, event_id: e.eventId, received_at: receivedAt }));
-  const fresh: boolean[] = [];
+): Promise<Array<true | string>> {
+  const rows = events.map((e) => ({ partner: e.partner, event_id: e.eventId, body_sha256: e.bodySha256, received_at: receivedAt }));
+  const fresh: Array<true | string> = [];
   try {
     for (const chunk of chunked(rows, { maxItems: MAX_STATEMENT_ROWS, maxBytes: Number.POSITIVE_INFINITY, sizeOf: () => 0 })) {
       await trx(DEDUPE_TABLE).insert(chunk);
-      fresh.push(...chunk.map(() => true)); // inserted in this transaction: new
+      fresh.push(...chunk.map(() => true as const)); // inserted in this transaction: new
     }
     return fresh;
   } catch (error) {
     if (!dialect.isDuplicateKey(error)) throw error;
   }
   for (const row of rows.slice(fresh.length)) {
-    const { sql, bindings } = trx(DEDUPE_TABLE).insert(row).onConflict(['partner', 'event_id']).ignore().toSQL();
-    fresh.push(dialect.affectedRows(await trx.raw(sql, bindings)) === 1);
+    // No conflict target: a clash on either unique key (id or body hash) makes the row a duplicate.
+    const { sql, bindings } = trx(DEDUPE_TABLE).insert(row).onConflict().ignore().toSQL();
+    if (dialect.affectedRows(await trx.raw(sql, bindings)) === 1) fresh.push(true);
+    else fresh.push(await originalEventId(trx, dialect, row));
   }
   return fresh;
+}
+
+/**
+ * The event a refused dedupe row repeats. A locking read on MySQL: a plain read could use a snapshot
+ * taken before the clashing row committed and find nothing. The id match wins over the hash match;
+ * a row pruned in between leaves the request's own id.
+ */
+async function originalEventId(
+  trx: Knex.Transaction,
+  dialect: Dialect,
+  row: { partner: string; event_id: string; body_sha256: string | null },
+): Promise<string> {
+  let query = trx(DEDUPE_TABLE)
+    .select('event_id')
+    .where('partner', row.partner)
+    .andWhere((q) => {
+      q.where('event_id', row.event_id);
+      if (row.body_sha256 !== null) q.orWhere('body_sha256', row.body_sha256);
+    });
+  if (dialect.name === 'mysql') query = query.forShare();
+  const found: Array<{ event_id: string }> = await query;
+  if (found.some((r) => r.event_id === row.event_id)) return row.event_id;
+  return found[0]?.event_id ?? row.event_id;
 }
 
 function compareKeys(a: InboundEvent, b: InboundEvent): number {

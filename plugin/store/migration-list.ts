@@ -3,6 +3,9 @@ import * as createPartners from '../../migrations/20261127000001_create_webhook_
 import * as createDedupe from '../../migrations/20261127000002_create_webhook_dedupe.js';
 import * as createOutbox from '../../migrations/20261127000003_create_webhook_outbox.js';
 import * as createLocks from '../../migrations/20261201000001_create_webhook_locks.js';
+import * as addDedupeBodySha256 from '../../migrations/20261202000100_add_webhook_dedupe_body_sha256.js';
+import * as addDedupeBodyIndex from '../../migrations/20261202000101_add_webhook_dedupe_body_index.js';
+import * as addPartnersRevision from '../../migrations/20261202000102_add_webhook_partners_revision.js';
 
 export interface NamedMigration {
   name: string;
@@ -20,4 +23,7 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261127000002_create_webhook_dedupe', ...createDedupe },
   { name: '20261127000003_create_webhook_outbox', ...createOutbox },
   { name: '20261201000001_create_webhook_locks', ...createLocks },
+  { name: '20261202000100_add_webhook_dedupe_body_sha256', ...addDedupeBodySha256 },
+  { name: '20261202000101_add_webhook_dedupe_body_index', ...addDedupeBodyIndex },
+  { name: '20261202000102_add_webhook_partners_revision', ...addPartnersRevision },
 ]);

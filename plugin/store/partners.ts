@@ -46,6 +46,18 @@ export async function listPartnerRows(db: Knex | Knex.Transaction, dialect: Dial
   return rows.map(toPartnerRow);
 }
 
+/**
+ * A cheap summary that changes whenever any partner row is added or changed through this module
+ * (every update raises its row's revision): running hosts read it instead of the whole table.
+ */
+export async function readPartnersMarker(db: Knex | Knex.Transaction): Promise<string> {
+  const row = (await db(PARTNERS_TABLE)
+    .first(db.raw('COUNT(*) AS n'), db.raw('COALESCE(SUM(revision), 0) AS r'), db.raw('COALESCE(MAX(id), 0) AS m'))) as
+    | { n: number | string; r: number | string; m: number | string }
+    | undefined;
+  return row ? `${row.n}:${row.r}:${row.m}` : '0:0:0';
+}
+
 export async function findPartnerRow(
   db: Knex | Knex.Transaction,
   dialect: Dialect,
@@ -78,6 +90,8 @@ export async function updatePartnerRow(
   patch: Partial<Pick<NewPartnerRow, 'secrets' | 'enabled' | 'settings' | 'scheme'>>,
   nowMs: number,
 ): Promise<boolean> {
-  const changed = await db(PARTNERS_TABLE).where({ slug }).update({ ...patch, updated_at: toDbTime(nowMs) });
+  const changed = await db(PARTNERS_TABLE)
+    .where({ slug })
+    .update({ ...patch, updated_at: toDbTime(nowMs), revision: db.raw('?? + 1', ['revision']) });
   return changed > 0;
 }

@@ -13,6 +13,7 @@ export function formatSettings(settings: PartnerSettings): string {
   if (settings.typeFrom) parts.push(`type from ${settings.typeFrom}`);
   if (settings.rateLimit) parts.push(`rate ${settings.rateLimit.perSecond}/s burst ${settings.rateLimit.burst}`);
   if (settings.allowIps?.length) parts.push(`allow ${settings.allowIps.join(', ')}`);
+  if (settings.dedupeBodyHash === false) parts.push('body-hash dedupe off');
   return parts.length ? parts.join('; ') : 'defaults';
 }
 

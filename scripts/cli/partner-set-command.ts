@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { createPartnerAdmin } from '../../plugin/partners/partner-admin.js';
 import { collect, collectCidr, location, positiveNumber, wholeNumber } from './arguments.js';
 import { leafCommand, type CommandContext } from './context.js';
@@ -14,6 +14,7 @@ interface SetOptions {
   rate?: number;
   burst?: number;
   allowIp?: string[];
+  dedupeBodyHash?: boolean;
   unset?: string[];
 }
 
@@ -25,7 +26,15 @@ const UNSETTABLE: Readonly<Record<string, string>> = Object.freeze({
   'type-from': 'typeFrom',
   rate: 'rateLimit',
   'allow-ips': 'allowIps',
+  'dedupe-body-hash': 'dedupeBodyHash',
 });
+
+/** `on` / `off`, as the flag takes it. */
+function onOff(value: string): boolean {
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new InvalidArgumentError('expected on or off');
+}
 
 const SET_HELP = `
 Lists given here (--content-type, --allow-ip) replace the stored list. Locations are header:<name>
@@ -33,7 +42,8 @@ or body:<dot.path>, e.g. --id-from body:data.object.id. Changes reach running ho
 Examples:
   crm-webhooks partner set acme --tolerance 600 --rate 20 --burst 40
   crm-webhooks partner set acme --allow-ip 203.0.113.0/24 --allow-ip 2001:db8::/32
-  crm-webhooks partner set acme --unset rate --unset allow-ips`;
+  crm-webhooks partner set acme --unset rate --unset allow-ips
+  crm-webhooks partner set acme --dedupe-body-hash off   # a sender that repeats identical bodies as new events`;
 
 /** Builds the patch for partner-admin's updateSettings: null removes a setting. */
 function patchFrom(options: SetOptions): Record<string, unknown> {
@@ -45,6 +55,7 @@ function patchFrom(options: SetOptions): Record<string, unknown> {
     typeFrom: options.typeFrom,
     rateLimit: options.rate === undefined ? undefined : { perSecond: options.rate, burst: options.burst },
     allowIps: options.allowIp,
+    dedupeBodyHash: options.dedupeBodyHash,
   };
   for (const name of options.unset ?? []) {
     const key = UNSETTABLE[name];
@@ -66,6 +77,7 @@ export function registerSetCommand(partner: Command, ctx: CommandContext): void 
     .option('--rate <per-second>', 'requests per second allowed (with --burst)', positiveNumber)
     .option('--burst <n>', 'requests allowed at once above the rate (with --rate)', wholeNumber(1, 1_000_000))
     .option('--allow-ip <cidr>', 'accept requests only from these addresses or CIDRs (repeatable)', collectCidr)
+    .option('--dedupe-body-hash <on|off>', 'hmac-sha256 and github: treat a byte-identical body under a new id as a duplicate (default on)', onOff)
     .option('--unset <setting>', `remove a setting: ${Object.keys(UNSETTABLE).join(', ')} (repeatable)`, collect)
     .addHelpText('after', SET_HELP)
     .action(async (slug: string, options: SetOptions) => {

@@ -95,7 +95,7 @@ describe('signatures/event-locator', () => {
     };
 
     it('uses each scheme\'s defaults without overrides', () => {
-      expect(locateEvent(getScheme('hmac-sha256'), headers, body)).to.deep.equal({ id: 'hdr_id', type: 'body.type' });
+      expect(locateEvent(getScheme('hmac-sha256'), headers, body)).to.deep.equal({ id: 'evt_body', type: 'body.type' });
       expect(locateEvent(getScheme('standard-webhooks'), headers, body)).to.deep.equal({ id: 'msg_1', type: 'body.type' });
       expect(locateEvent(getScheme('stripe'), headers, body)).to.deep.equal({ id: 'evt_body', type: 'body.type' });
       expect(locateEvent(getScheme('github'), headers, body)).to.deep.equal({ id: 'gh_1', type: 'issues.opened' });

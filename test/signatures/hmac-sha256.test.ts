@@ -82,9 +82,11 @@ describe('signatures/hmac-sha256', () => {
   });
 
   describe('locate', () => {
-    it('takes the id from X-Webhook-Id, then body event_id, then body id', () => {
+    it('takes the id from the signed body (event_id, then id), and X-Webhook-Id only when the body has neither', () => {
       const body = { event_id: 'e', id: 'i' };
-      expect(scheme.locate({ 'x-webhook-id': 'h' }, body).id).to.equal('h');
+      expect(scheme.locate({ 'x-webhook-id': 'h' }, body).id).to.equal('e');
+      expect(scheme.locate({ 'x-webhook-id': 'h' }, { id: 'i' }).id).to.equal('i');
+      expect(scheme.locate({ 'x-webhook-id': 'h' }, { type: 't' }).id).to.equal('h');
       expect(scheme.locate({ 'x-webhook-id': '' }, body).id).to.equal('e');
       expect(scheme.locate({}, body).id).to.equal('e');
       expect(scheme.locate({}, { id: 7 }).id).to.equal(7);

@@ -11,7 +11,12 @@ const event = (eventId: string, bytes = 10): InboundEvent => ({
   eventType: 't',
   payload: JSON.stringify({ id: eventId, pad: 'x'.repeat(bytes) }),
   headers: '{}',
+  bodySha256: null,
 });
+
+const hashed = (eventId: string, bodySha256: string): InboundEvent => ({ ...event(eventId), bodySha256 });
+const HASH_A = 'a'.repeat(64);
+const HASH_B = 'b'.repeat(64);
 
 describeEachDatabase('storing a batch of events', (db) => {
   before(async () => {
@@ -41,5 +46,37 @@ describeEachDatabase('storing a batch of events', (db) => {
       insertEvents(trx, dialectOf(db().knex), [event('twice'), event('once'), event('twice')], Date.now()),
     );
     expect(results.map((r) => r.outcome)).to.deep.equal(['accepted', 'accepted', 'duplicate']);
+  });
+
+  it('answers a body hash seen before as a duplicate carrying the original event id', async () => {
+    const dialect = dialectOf(db().knex);
+    const first = await db().knex.transaction((trx) => insertEvents(trx, dialect, [hashed('orig-1', HASH_A)], Date.now()));
+    expect(first.map((r) => [r.outcome, r.eventId])).to.deep.equal([['accepted', 'orig-1']]);
+    const replays = await db().knex.transaction((trx) =>
+      insertEvents(trx, dialect, [hashed('replay-1', HASH_A), hashed('fresh-1', HASH_B), hashed('replay-2', HASH_A)], Date.now()),
+    );
+    expect(replays.map((r) => [r.outcome, r.eventId])).to.deep.equal([
+      ['duplicate', 'orig-1'],
+      ['accepted', 'fresh-1'],
+      ['duplicate', 'orig-1'],
+    ]);
+    const rows = await db().knex('webhook_outbox').whereIn('event_id', ['orig-1', 'replay-1', 'replay-2', 'fresh-1']).pluck('event_id');
+    expect(rows.sort()).to.deep.equal(['fresh-1', 'orig-1']);
+    const stored = await db().knex('webhook_dedupe').where({ partner: 'acme', event_id: 'orig-1' }).first();
+    expect(stored.body_sha256).to.equal(HASH_A);
+  });
+
+  it('dedupes equal body hashes within one batch and never matches events stored without a hash', async () => {
+    const dialect = dialectOf(db().knex);
+    const results = await db().knex.transaction((trx) =>
+      insertEvents(trx, dialect, [hashed('same-b', 'c'.repeat(64)), hashed('same-a', 'c'.repeat(64)), event('nohash-1'), event('nohash-2')], Date.now()),
+    );
+    // Rows go in key order, so the one that sorts first is the original.
+    expect(results.map((r) => [r.outcome, r.eventId])).to.deep.equal([
+      ['duplicate', 'same-a'],
+      ['accepted', 'same-a'],
+      ['accepted', 'nohash-1'],
+      ['accepted', 'nohash-2'],
+    ]);
   });
 });
