@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createPartnerAdmin } from '../../plugin/partners/partner-admin.js';
-import { collect, collectCidr, location, positiveNumber, wholeNumber } from './arguments.js';
+import { collect, collectCidr, location, positiveNumber, publicUrl, wholeNumber } from './arguments.js';
 import { leafCommand, type CommandContext } from './context.js';
 import { usageError } from './failure.js';
 import { formatSettings } from './partner-format.js';
@@ -14,6 +14,7 @@ interface SetOptions {
   rate?: number;
   burst?: number;
   allowIp?: string[];
+  publicUrl?: string;
   unset?: string[];
 }
 
@@ -25,6 +26,7 @@ const UNSETTABLE: Readonly<Record<string, string>> = Object.freeze({
   'type-from': 'typeFrom',
   rate: 'rateLimit',
   'allow-ips': 'allowIps',
+  'public-url': 'publicUrl',
 });
 
 const SET_HELP = `
@@ -45,6 +47,7 @@ function patchFrom(options: SetOptions): Record<string, unknown> {
     typeFrom: options.typeFrom,
     rateLimit: options.rate === undefined ? undefined : { perSecond: options.rate, burst: options.burst },
     allowIps: options.allowIp,
+    publicUrl: options.publicUrl,
   };
   for (const name of options.unset ?? []) {
     const key = UNSETTABLE[name];
@@ -66,6 +69,7 @@ export function registerSetCommand(partner: Command, ctx: CommandContext): void 
     .option('--rate <per-second>', 'requests per second allowed (with --burst)', positiveNumber)
     .option('--burst <n>', 'requests allowed at once above the rate (with --rate)', wholeNumber(1, 1_000_000))
     .option('--allow-ip <cidr>', 'accept requests only from these addresses or CIDRs (repeatable)', collectCidr)
+    .option('--public-url <url>', 'the URL the provider calls, as it sees it (signed by twilio, square, hubspot)', publicUrl)
     .option('--unset <setting>', `remove a setting: ${Object.keys(UNSETTABLE).join(', ')} (repeatable)`, collect)
     .addHelpText('after', SET_HELP)
     .action(async (slug: string, options: SetOptions) => {
