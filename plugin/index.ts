@@ -21,6 +21,7 @@ import { fanOutTelemetry } from './observe/telemetry.js';
 import { createOutboxAdmin, type OutboxAdmin } from './outbox/outbox-admin.js';
 import { createPartnerAdmin, type PartnerAdmin } from './partners/partner-admin.js';
 import { createPartnerDirectory } from './partners/partner-directory.js';
+import { knownSignatureHeaders } from './providers/partner-scheme.js';
 import { createLease } from './retention/lease.js';
 import { createRetention, retentionLeaseMs } from './retention/retention.js';
 import { countDeadSince, readBacklog } from './store/backlog.js';
@@ -60,7 +61,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   const config = resolveConfig(options);
   const { knex, clock, settings } = config;
   const dialect = dialectOf(knex);
-  const logger = (config.logger ?? defaultLogger()).child({ component: 'crm-webhooks' });
+  const logger = (config.logger ?? defaultLogger(knownSignatureHeaders())).child({ component: 'crm-webhooks' });
   const dbClock = createDbClock(knex, dialect, clock);
   const registry = createHandlerRegistry();
   const outbox = createOutboxAdmin({ knex, dialect, clock });

@@ -21,7 +21,7 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
-export type SchemeName = 'hmac-sha256' | 'standard-webhooks' | 'stripe' | 'github';
+export type { SchemeName } from './signatures/registry.js';
 
 export type OutboxStatus = 'pending' | 'processing' | 'done' | 'dead';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'processing', 'done', 'dead'];

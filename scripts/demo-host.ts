@@ -1,6 +1,7 @@
 import { DEFAULT_DATABASE_URL, displayUrl, openDatabase } from '../plugin/store/connect.js';
 import { createSecretBox, parseSecretKey } from '../plugin/secrets/secret-box.js';
 import { defaultLogger } from '../plugin/observe/logger.js';
+import { knownSignatureHeaders } from '../plugin/providers/partner-scheme.js';
 import { startDemoHost } from './demo/demo-host.js';
 import { ensureDemoPartner, signedCurl } from './demo/demo-partner.js';
 
@@ -11,7 +12,7 @@ import { ensureDemoPartner, signedCurl } from './demo/demo-partner.js';
 
 async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
-  const logger = defaultLogger();
+  const logger = defaultLogger(knownSignatureHeaders());
   const knex = openDatabase(databaseUrl);
   const keyText = process.env.WEBHOOKS_SECRET_KEY;
   const secretBox = keyText ? createSecretBox(parseSecretKey(keyText)) : null;

@@ -51,7 +51,13 @@ export function assertPlainNumericId(id: unknown, text: string, relocate: (body:
   if (typeof id !== 'number') return;
   const marked = markLooseNumbers(text);
   if (marked === text) return;
-  if (relocate(JSON.parse(marked)) === LOOSE_NUMBER) {
+  let markedBody: unknown;
+  try {
+    markedBody = JSON.parse(marked);
+  } catch {
+    return; // not a JSON body (a form or XML): its values are text, never a loosely written number
+  }
+  if (relocate(markedBody) === LOOSE_NUMBER) {
     throw new WebhookError(400, 'invalid_event_id', 'a numeric event id must be written as a plain integer (no fraction, exponent or -0)');
   }
 }

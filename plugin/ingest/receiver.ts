@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import { decodeForScheme } from '../bodies/decode-body.js';
 import { StoreUnavailableError, WebhookError } from '../errors.js';
 import type { ActivePartner, PartnerDirectory } from '../partners/partner-directory.js';
 import { isValidSlug } from '../partners/slug.js';
@@ -12,7 +13,6 @@ import { checkContentEncoding } from './content-encoding.js';
 import { checkContentType } from './content-type.js';
 import { clientIp, inCidrs, parseCidrs } from './client-ip.js';
 import { normalizeEventId, normalizeEventType } from './event-fields.js';
-import { parseJsonBody } from './json-body.js';
 import { assertPlainNumericId } from './numeric-id.js';
 import type { Persist } from './persist.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -140,7 +140,7 @@ export function createReceiver(deps: ReceiverDeps) {
     if (request.headerCount > limits.maxHeaderCount) {
       throw new WebhookError(400, 'too_many_headers', `requests may carry at most ${limits.maxHeaderCount} headers`);
     }
-    const body = parseJsonBody(rawBody, limits.maxJsonDepth);
+    const body = decodeForScheme(rawBody, partner.scheme, request.headers['content-type'], limits.maxJsonDepth);
     const overrides = { idFrom: partner.settings.idFrom, typeFrom: partner.settings.typeFrom };
     const located = locateEvent(partner.scheme, request.headers, body.value, overrides);
     assertPlainNumericId(located.id, body.text, (marked) => locateEvent(partner.scheme, request.headers, marked, overrides).id);

@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { WebhookError } from '../errors.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { openSecret, parseStoredSecrets, sealSecret, type StoredSecret } from '../secrets/stored-secret.js';
-import { DEFAULT_SCHEME, getScheme, isSchemeName, SCHEME_NAMES } from '../signatures/index.js';
+import { resolvePartnerScheme } from '../providers/partner-scheme.js';
+import { CUSTOM_SCHEME, DEFAULT_SCHEME, isSchemeName, SCHEME_NAMES } from '../signatures/index.js';
 import type { Dialect } from '../store/dialect.js';
 import {
   findPartnerRow,
@@ -38,6 +39,8 @@ export interface PartnerAdminDeps {
 export interface AddPartnerInput {
   slug: string;
   scheme?: string;
+  /** A preset name (`npx crm-webhooks presets`): implies scheme `custom`. */
+  preset?: string;
   secret?: string;
   settings?: unknown;
 }
@@ -63,10 +66,24 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
     };
   }
 
-  function checkedSecret(scheme: SchemeName, secret: string | undefined): string {
-    const value = secret ?? getScheme(scheme).generateSecret();
-    const problem = getScheme(scheme).checkSecret(value);
-    if (problem) throw invalid(`unusable secret for ${scheme}: ${problem}`);
+  /** The partner's scheme as the receive path will build it; a setting it lacks is a 400 now, not a 503 later. */
+  function schemeOf(scheme: string, settings: PartnerSettings) {
+    const resolved = resolvePartnerScheme(scheme, settings);
+    if (!resolved.ok) throw invalid(resolved.problem);
+    return resolved.scheme;
+  }
+
+  function checkedSecret(scheme: string, settings: PartnerSettings, secret: string | undefined): string {
+    const resolved = schemeOf(scheme, settings);
+    const label = settings.preset ?? scheme;
+    let value: string;
+    try {
+      value = secret ?? resolved.generateSecret();
+    } catch (error) {
+      throw invalid((error as Error).message.replace(/^crm-webhooks: /, ''));
+    }
+    const problem = resolved.checkSecret(value);
+    if (problem) throw invalid(`unusable secret for ${label}: ${problem}`);
     return value;
   }
 
@@ -89,11 +106,16 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
   return {
     async add(input: AddPartnerInput): Promise<{ partner: PartnerView; secret: string }> {
       if (!isValidSlug(input.slug)) throw invalid(SLUG_RULE);
-      const scheme = input.scheme ?? DEFAULT_SCHEME;
+      if (input.preset !== undefined && input.scheme !== undefined && input.scheme !== CUSTOM_SCHEME) throw invalid('a preset is its own scheme: give --preset or --scheme, not both');
+      const scheme = input.preset !== undefined ? CUSTOM_SCHEME : input.scheme ?? DEFAULT_SCHEME;
       if (!isSchemeName(scheme)) throw invalid(`scheme must be one of ${SCHEME_NAMES.join(', ')}`);
-      const settings = partnerSettingsSchema.safeParse(input.settings ?? {});
+      const given = { ...(input.settings as Record<string, unknown> | undefined), ...(input.preset === undefined ? {} : { preset: input.preset }) };
+      const settings = partnerSettingsSchema.safeParse(given);
       if (!settings.success) throw invalid(`invalid settings: ${settings.error.issues[0]!.path.join('.')}: ${settings.error.issues[0]!.message}`);
-      const secret = checkedSecret(scheme, input.secret);
+      if (scheme !== CUSTOM_SCHEME && (settings.data.preset !== undefined || settings.data.signatureSpec !== undefined)) {
+        throw invalid(`a preset or signature spec needs scheme ${CUSTOM_SCHEME}`);
+      }
+      const secret = checkedSecret(scheme, settings.data, input.secret);
       const secrets: StoredSecret[] = [sealSecret(secretBox, input.slug, secret, new Date(clock.now()))];
       try {
         await insertPartnerRow(
@@ -126,6 +148,7 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
         );
         const parsed = partnerSettingsSchema.safeParse(merged);
         if (!parsed.success) throw invalid(`invalid settings: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
+        schemeOf(row.scheme, parsed.data);
         return { settings: JSON.stringify(parsed.data) };
       });
     },
@@ -134,7 +157,7 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
     async rotate(slug: string, secret?: string): Promise<{ partner: PartnerView; secret: string }> {
       let added = '';
       const partner = await modify(slug, (row) => {
-        added = checkedSecret(row.scheme, secret);
+        added = checkedSecret(row.scheme, readPartnerSettings(row.settings).settings, secret);
         const secrets = [sealSecret(secretBox, slug, added, new Date(clock.now())), ...parseStoredSecrets(row.secrets, slug)];
         return { secrets: JSON.stringify(secrets) };
       });

@@ -3,7 +3,8 @@ import { SecretKeyError, StoreUnavailableError } from '../errors.js';
 import { parseCidrs, type CidrList } from '../ingest/client-ip.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { openSecret, parseStoredSecrets } from '../secrets/stored-secret.js';
-import { getScheme, isSchemeName } from '../signatures/index.js';
+import { resolvePartnerScheme } from '../providers/partner-scheme.js';
+import { getScheme } from '../signatures/index.js';
 import type { SignatureScheme } from '../signatures/types.js';
 import type { Dialect } from '../store/dialect.js';
 import { listPartnerRows, readPartnersMarker, type PartnerRow } from '../store/partners.js';
@@ -86,19 +87,22 @@ export function createPartnerDirectory(deps: PartnerDirectoryDeps): PartnerDirec
     if (problem) warnOnce(`settings:${row.slug}:${row.settings}`, { partner: row.slug, problem }, 'partner settings are invalid: its requests get 503 until they are fixed');
     // Settings are validated, so the CIDRs parse; unreadable settings fail closed via settingsProblem.
     const allowedIps = settings.allowIps?.length ? parseCidrs(settings.allowIps) : null;
-    const base = { slug: row.slug, enabled: row.enabled, settings, settingsProblem: problem, allowedIps };
-    if (!isSchemeName(row.scheme)) {
-      const error = new SecretKeyError(`partner "${row.slug}" has unknown scheme "${row.scheme}"`);
-      warnOnce(`scheme:${row.slug}:${row.scheme}`, { partner: row.slug }, error.message);
+    const resolved = resolvePartnerScheme(row.scheme, settings);
+    // A preset's own content types (forms, XML) are accepted besides the partner's extra ones.
+    const effective = resolved.ok && resolved.contentTypes.length > 0 ? { ...settings, contentTypes: [...resolved.contentTypes, ...(settings.contentTypes ?? [])] } : settings;
+    const base = { slug: row.slug, enabled: row.enabled, settings: effective, settingsProblem: problem, allowedIps };
+    if (!resolved.ok) {
+      const error = new SecretKeyError(`partner "${row.slug}": ${resolved.problem}`);
+      warnOnce(`scheme:${row.slug}:${row.scheme}:${row.settings}`, { partner: row.slug }, error.message);
       return { ...base, scheme: getScheme('hmac-sha256'), secrets: [], secretsProblem: error };
     }
     try {
       const secrets = parseStoredSecrets(row.secrets, row.slug).map((s) => openSecret(secretBox, row.slug, s));
-      return { ...base, scheme: getScheme(row.scheme), secrets, secretsProblem: null };
+      return { ...base, scheme: resolved.scheme, secrets, secretsProblem: null };
     } catch (error) {
       const problem = error instanceof SecretKeyError ? error : new SecretKeyError(String(error), { cause: error });
       warnOnce(`secrets:${row.slug}:${row.secrets}`, { partner: row.slug }, problem.message);
-      return { ...base, scheme: getScheme(row.scheme), secrets: [], secretsProblem: problem };
+      return { ...base, scheme: resolved.scheme, secrets: [], secretsProblem: problem };
     }
   }
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseCidrs } from '../ingest/client-ip.js';
+import { PRESET_NAMES } from '../providers/presets.js';
 import { parseLocation } from '../signatures/event-locator.js';
+import { parseSignatureSpec } from '../signatures/signature-spec.js';
 
 /** Per-partner settings, stored as JSON in webhook_partners.settings. All optional. */
 const location = z.string().superRefine((value, ctx) => {
@@ -27,6 +29,17 @@ export const partnerSettingsSchema = z
     allowIps: z.array(cidr).max(1000).optional(),
     /** false: a byte-identical body under a new id is a new event (schemes that sign no id or timestamp). */
     dedupeBodyHash: z.boolean().optional(),
+    /** The URL the provider calls, as it sees it: signed by Twilio, Square and HubSpot v2/v3. */
+    publicUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    /** For scheme `custom`: a named preset (`npx crm-webhooks presets`)… */
+    preset: z.string().refine((name) => PRESET_NAMES.includes(name), { message: `unknown preset; expected one of ${PRESET_NAMES.join(', ')}` }).optional(),
+    /** …or a signature spec of the partner's own. */
+    signatureSpec: z.unknown().superRefine((value, ctx) => {
+      const parsed = parseSignatureSpec(value);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+    }).optional(),
+    /** Extra values a preset needs, such as Salesforce's organizationId. */
+    presetSettings: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,31}$/), z.string().max(256)).optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { readBodyPath } from './body-path.js';
 import { headerValue } from './header.js';
 import type { LocatedEvent, RequestHeaders, SignatureScheme } from './types.js';
 
@@ -44,30 +45,6 @@ export function parseLocation(text: string): ParsedLocation {
     return { ok: true, location: { source: 'body', path } };
   }
   return fail('expected header:<name> or body:<dot.path>');
-}
-
-/**
- * A value at `path` in a parsed JSON body, reading own properties only (so `constructor` or
- * `__proto__` never reach Object.prototype); a digit segment indexes an array.
- */
-export function readBodyPath(body: unknown, path: readonly string[]): unknown {
-  let current = body;
-  for (const segment of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    if (Array.isArray(current) && !/^(?:0|[1-9][0-9]*)$/.test(segment)) return undefined;
-    if (!Object.hasOwn(current, segment)) return undefined;
-    current = (current as Record<string, unknown>)[segment];
-  }
-  return current;
-}
-
-/** The first of `keys` a top-level body object holds with a value other than null or undefined. */
-export function firstBodyField(body: unknown, keys: readonly string[]): unknown {
-  for (const key of keys) {
-    const value = readBodyPath(body, [key]);
-    if (value !== undefined && value !== null) return value;
-  }
-  return undefined;
 }
 
 function read(location: EventLocation, headers: RequestHeaders, body: unknown): unknown {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hmacSha256 } from './constant-time.js';
-import { readBodyPath } from './event-locator.js';
+import { readBodyPath } from './body-path.js';
 import { headerValue, readHeader } from './header.js';
-import { checkPlainSecret, verifyHexHmacHeader } from './hmac-sha256.js';
+import { checkPlainSecret, verifyHexHmacHeader } from './plain-hmac.js';
 import type { SignatureScheme } from './types.js';
 
 // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries

@@ -1,6 +1,6 @@
 import { createPublicKey, randomBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { anyBytesEqual, decodeBase64, hmacSha256 } from './constant-time.js';
-import { firstBodyField } from './event-locator.js';
+import { firstBodyField } from './body-path.js';
 import { headerValue, readHeader } from './header.js';
 import { isFreshTimestamp } from './timestamp.js';
 import type { SignatureScheme, Verdict } from './types.js';
@@ -9,6 +9,10 @@ import type { SignatureScheme, Verdict } from './types.js';
 const ID = 'webhook-id';
 const TIMESTAMP = 'webhook-timestamp';
 const SIGNATURE = 'webhook-signature';
+// Svix-based senders (Clerk, Resend, …) send the same scheme under their own header names.
+const SVIX_ID = 'svix-id';
+const SVIX_TIMESTAMP = 'svix-timestamp';
+const SVIX_SIGNATURE = 'svix-signature';
 const SYMMETRIC_PREFIX = 'whsec_';
 const PUBLIC_KEY_PREFIX = 'whpk_';
 /** Entries looked at per request: rotation needs a handful, an attacker could send thousands. */
@@ -84,11 +88,14 @@ function verifiesEd25519(content: Buffer, keys: readonly KeyObject[], signatures
 export const standardWebhooksScheme: SignatureScheme = Object.freeze({
   name: 'standard-webhooks',
   signsIdOrTimestamp: true,
-  relevantHeaders: Object.freeze(['content-type', ID, TIMESTAMP, SIGNATURE]),
-  signatureHeaders: Object.freeze([SIGNATURE]),
+  relevantHeaders: Object.freeze(['content-type', ID, TIMESTAMP, SIGNATURE, SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE]),
+  signatureHeaders: Object.freeze([SIGNATURE, SVIX_SIGNATURE]),
 
   verify({ rawBody, headers, secrets, nowMs, toleranceSeconds }): Verdict {
-    const reads = [readHeader(headers, ID), readHeader(headers, TIMESTAMP), readHeader(headers, SIGNATURE)];
+    // One family or the other, never mixed: the webhook-* names win when a signature is sent under them.
+    const svix = readHeader(headers, SIGNATURE).status === 'absent' && readHeader(headers, SVIX_SIGNATURE).status !== 'absent';
+    const names = svix ? [SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE] : [ID, TIMESTAMP, SIGNATURE];
+    const reads = names.map((name) => readHeader(headers, name));
     if (reads.some((r) => r.status === 'absent')) return { ok: false, code: 'signature_missing' };
     const [id, timestamp, signature] = reads.map((r) => (r.status === 'present' ? r.value : undefined));
     if (id === undefined || timestamp === undefined || signature === undefined) {
@@ -111,7 +118,7 @@ export const standardWebhooksScheme: SignatureScheme = Object.freeze({
   },
 
   locate(headers, body) {
-    return { id: headerValue(headers, ID), type: firstBodyField(body, ['type', 'event_type', 'event']) };
+    return { id: headerValue(headers, ID) ?? headerValue(headers, SVIX_ID), type: firstBodyField(body, ['type', 'event_type', 'event']) };
   },
 
   sign({ secret, rawBody, id, timestampSeconds }) {

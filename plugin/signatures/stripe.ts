@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { anyBytesEqual, decodeHex, hmacSha256 } from './constant-time.js';
-import { firstBodyField } from './event-locator.js';
+import { firstBodyField } from './body-path.js';
 import { readHeader } from './header.js';
-import { checkPlainSecret } from './hmac-sha256.js';
+import { checkPlainSecret } from './plain-hmac.js';
 import { isFreshTimestamp } from './timestamp.js';
 import type { SignatureScheme, Verdict } from './types.js';
 

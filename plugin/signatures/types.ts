@@ -13,6 +13,8 @@ export interface VerifyRequest {
   nowMs: number;
   /** How far a signed timestamp may be from now, both ways. */
   toleranceSeconds: number;
+  /** The request's HTTP method, for schemes that sign it (default POST). */
+  method?: string;
 }
 
 /**

@@ -57,3 +57,22 @@ export function location(value: string): string {
   if (!parsed.ok) throw new InvalidArgumentError(parsed.error);
   return value;
 }
+
+/** `--setting name=value` (repeatable) into an object; names as the presets spell them. */
+export function collectSetting(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const eq = value.indexOf('=');
+  const name = eq < 0 ? '' : value.slice(0, eq);
+  if (!/^[A-Za-z][A-Za-z0-9]{0,31}$/.test(name)) throw new InvalidArgumentError('expected name=value, e.g. organizationId=00D000000000062');
+  return { ...(previous ?? {}), [name]: value.slice(eq + 1) };
+}
+
+export function publicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('expected an absolute http(s) URL, as the provider calls it');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('expected an absolute http(s) URL, as the provider calls it');
+  return value;
+}

@@ -8,6 +8,7 @@ import { registerMigrateCommand } from './migrate-command.js';
 import { registerOutboxCommands } from './outbox-commands.js';
 import { createOutput } from './output.js';
 import { registerPartnerCommands } from './partner-commands.js';
+import { registerPresetsCommand } from './presets-command.js';
 
 const PROGRAM_HELP = `
 Environment:
@@ -56,6 +57,7 @@ export async function runCli(argv: readonly string[], io: CliIo, clock: Clock = 
     .showSuggestionAfterError(true)
     .addHelpText('after', PROGRAM_HELP);
   registerMigrateCommand(program, ctx);
+  registerPresetsCommand(program, ctx);
   // Remembered so a usage error can point at the right --help.
   for (const command of [program, registerPartnerCommands(program, ctx), registerOutboxCommands(program, ctx)]) {
     command.hook('preSubcommand', (parent, sub) => {

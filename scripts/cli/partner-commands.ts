@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { createPartnerAdmin, type PartnerAdmin } from '../../plugin/partners/partner-admin.js';
 import type { SecretBox } from '../../plugin/secrets/secret-box.js';
-import { SCHEME_NAMES } from '../../plugin/signatures/index.js';
-import { wholeNumber } from './arguments.js';
+import { PRESET_NAMES } from '../../plugin/providers/presets.js';
+import { DEFAULT_SCHEME, SCHEME_NAMES } from '../../plugin/signatures/index.js';
+import { collectSetting, publicUrl, wholeNumber } from './arguments.js';
+import { usageError } from './failure.js';
 import { leafCommand, type CommandContext } from './context.js';
 import { plural } from './output.js';
 import { formatNewSecret, formatPartner, formatPartnerList } from './partner-format.js';
@@ -16,6 +19,41 @@ interface JsonOption {
 interface SecretOptions extends JsonOption {
   secret?: string;
   secretStdin?: boolean;
+}
+interface AddOptions extends SecretOptions {
+  scheme?: string;
+  preset?: string;
+  specFile?: string;
+  setting?: Record<string, string>;
+  publicUrl?: string;
+  tolerance?: number;
+}
+
+/** The spec file's JSON, or a one-line reason; its content is validated by partner-admin like any setting. */
+function readSpecFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw usageError(`--spec-file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw usageError(`--spec-file ${path}: not valid JSON`);
+  }
+}
+
+function addSettings(options: AddOptions): Record<string, unknown> {
+  if (options.specFile !== undefined && options.preset !== undefined) throw usageError('--spec-file and --preset exclude each other');
+  if (options.specFile !== undefined && options.scheme !== 'custom') throw usageError('--spec-file needs --scheme custom');
+  if (options.scheme === 'custom' && options.specFile === undefined && options.preset === undefined) throw usageError('--scheme custom needs --spec-file (or use --preset)');
+  return {
+    ...(options.tolerance === undefined ? {} : { toleranceSeconds: options.tolerance }),
+    ...(options.specFile === undefined ? {} : { signatureSpec: readSpecFile(options.specFile) }),
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    ...(options.setting === undefined ? {} : { presetSettings: options.setting }),
+  };
 }
 
 const SECRET_HELP = `
@@ -44,14 +82,26 @@ export function registerPartnerCommands(program: Command, ctx: CommandContext): 
 
   addSecretOptions(
     leafCommand(partner, 'add <slug>', 'add a partner; prints its secret once (generated unless given)')
-      .addOption(new Option('--scheme <scheme>', 'signature scheme').choices(SCHEME_NAMES).default('hmac-sha256'))
+      .addOption(new Option('--scheme <scheme>', `signature scheme (default ${DEFAULT_SCHEME})`).choices(SCHEME_NAMES))
+      .addOption(new Option('--preset <name>', 'a provider preset (see: crm-webhooks presets)').choices(PRESET_NAMES))
+      .option('--spec-file <path>', 'with --scheme custom: a JSON signature spec (see the README)')
+      .option('--setting <name=value>', 'a value the preset needs, e.g. organizationId=… (repeatable)', collectSetting)
+      .option('--public-url <url>', 'the URL the provider calls, for presets that sign it (twilio, square, hubspot)', publicUrl)
       .option('--tolerance <seconds>', 'how far signed timestamps may be from now (default: the host\'s, 300)', wholeNumber(1, 7 * 24 * 3600)),
-  ).action(async (slug: string, options: SecretOptions & { scheme: string; tolerance?: number }) => {
+  ).action(async (slug: string, options: AddOptions) => {
+    const settings = addSettings(options);
     const secret = await readSecretOption(options, ctx.io);
     const box = secretBoxFromEnv(ctx.io.env);
-    const settings = options.tolerance === undefined ? {} : { toleranceSeconds: options.tolerance };
-    const added = await withAdmin(box, (admin) => admin.add({ slug, scheme: options.scheme, ...(secret === undefined ? {} : { secret }), settings }));
-    ctx.output(options).result(added, (a) => formatNewSecret(`Added partner ${a.partner.slug} (${a.partner.scheme}), enabled.`, a.partner, a.secret));
+    const input = {
+      slug,
+      ...(options.scheme === undefined ? {} : { scheme: options.scheme }),
+      ...(options.preset === undefined ? {} : { preset: options.preset }),
+      ...(secret === undefined ? {} : { secret }),
+      settings,
+    };
+    const added = await withAdmin(box, (admin) => admin.add(input));
+    const label = added.partner.settings.preset ?? added.partner.scheme;
+    ctx.output(options).result(added, (a) => formatNewSecret(`Added partner ${a.partner.slug} (${label}), enabled.`, a.partner, a.secret));
     warnIfPlain(box);
   });
 

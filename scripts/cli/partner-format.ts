@@ -7,6 +7,10 @@ export const endpointOf = (slug: string) => `POST /plugins/webhooks/${slug}`;
 
 export function formatSettings(settings: PartnerSettings): string {
   const parts: string[] = [];
+  if (settings.preset) parts.push(`preset ${settings.preset}`);
+  if (settings.signatureSpec !== undefined) parts.push('own signature spec');
+  if (settings.publicUrl) parts.push(`public URL ${settings.publicUrl}`);
+  if (settings.presetSettings) parts.push(Object.entries(settings.presetSettings).map(([k, v]) => `${k}=${v}`).join(', '));
   if (settings.toleranceSeconds !== undefined) parts.push(`tolerance ${settings.toleranceSeconds}s`);
   if (settings.contentTypes?.length) parts.push(`content types ${settings.contentTypes.join(', ')}`);
   if (settings.idFrom) parts.push(`id from ${settings.idFrom}`);

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createPartnerAdmin } from '../../plugin/partners/partner-admin.js';
-import { collect, collectCidr, location, positiveNumber, wholeNumber } from './arguments.js';
+import { collect, collectCidr, location, positiveNumber, publicUrl, wholeNumber } from './arguments.js';
 import { leafCommand, type CommandContext } from './context.js';
 import { usageError } from './failure.js';
 import { formatSettings } from './partner-format.js';
@@ -15,6 +15,7 @@ interface SetOptions {
   burst?: number;
   allowIp?: string[];
   dedupeBodyHash?: boolean;
+  publicUrl?: string;
   unset?: string[];
 }
 
@@ -27,6 +28,7 @@ const UNSETTABLE: Readonly<Record<string, string>> = Object.freeze({
   rate: 'rateLimit',
   'allow-ips': 'allowIps',
   'dedupe-body-hash': 'dedupeBodyHash',
+  'public-url': 'publicUrl',
 });
 
 /** `on` / `off`, as the flag takes it. */
@@ -56,6 +58,7 @@ function patchFrom(options: SetOptions): Record<string, unknown> {
     rateLimit: options.rate === undefined ? undefined : { perSecond: options.rate, burst: options.burst },
     allowIps: options.allowIp,
     dedupeBodyHash: options.dedupeBodyHash,
+    publicUrl: options.publicUrl,
   };
   for (const name of options.unset ?? []) {
     const key = UNSETTABLE[name];
@@ -78,6 +81,7 @@ export function registerSetCommand(partner: Command, ctx: CommandContext): void 
     .option('--burst <n>', 'requests allowed at once above the rate (with --rate)', wholeNumber(1, 1_000_000))
     .option('--allow-ip <cidr>', 'accept requests only from these addresses or CIDRs (repeatable)', collectCidr)
     .option('--dedupe-body-hash <on|off>', 'hmac-sha256 and github: treat a byte-identical body under a new id as a duplicate (default on)', onOff)
+    .option('--public-url <url>', 'the URL the provider calls, as it sees it (signed by twilio, square, hubspot)', publicUrl)
     .option('--unset <setting>', `remove a setting: ${Object.keys(UNSETTABLE).join(', ')} (repeatable)`, collect)
     .addHelpText('after', SET_HELP)
     .action(async (slug: string, options: SetOptions) => {

@@ -1,4 +1,4 @@
-import type { SchemeName } from '../../plugin/types.js';
+import { BUILT_IN_SCHEME_NAMES, type BuiltInSchemeName as SchemeName } from '../../plugin/signatures/index.js';
 import type { RawRequest } from './raw-http.js';
 import { idLivesInHeader, signatureHeaders, type CorpusPartner, type HeaderLines, type SignOptions } from './signing.js';
 
@@ -35,7 +35,7 @@ export interface CorpusContext {
   uid(): string;
 }
 
-export const SCHEMES: readonly SchemeName[] = ['hmac-sha256', 'standard-webhooks', 'stripe', 'github'];
+export const SCHEMES: readonly SchemeName[] = BUILT_IN_SCHEME_NAMES;
 
 export interface EventRequest extends SignOptions {
   body: Buffer | string;

@@ -1,6 +1,6 @@
 import type { WebhooksPlugin } from '../../plugin/index.js';
 import { getScheme } from '../../plugin/signatures/index.js';
-import type { SchemeName } from '../../plugin/types.js';
+import type { BuiltInSchemeName as SchemeName } from '../../plugin/signatures/index.js';
 import type { CorpusPartner } from './signing.js';
 
 const SLUGS: Readonly<Record<SchemeName, string>> = {

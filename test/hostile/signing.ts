@@ -1,5 +1,5 @@
 import { getScheme } from '../../plugin/signatures/index.js';
-import type { SchemeName } from '../../plugin/types.js';
+import type { BuiltInSchemeName as SchemeName } from '../../plugin/signatures/index.js';
 
 export interface CorpusPartner {
   slug: string;

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../plugin/errors.js';
-import { firstBodyField, locateEvent, parseLocation, readBodyPath } from '../../plugin/signatures/event-locator.js';
+import { firstBodyField, readBodyPath } from '../../plugin/signatures/body-path.js';
+import { locateEvent, parseLocation } from '../../plugin/signatures/event-locator.js';
 import { getScheme } from '../../plugin/signatures/index.js';
 import { expect } from 'chai';
 

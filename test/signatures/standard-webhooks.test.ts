@@ -272,9 +272,27 @@ describe('signatures/standard-webhooks', () => {
       expect(scheme.checkSecret(`whsec_${Buffer.alloc(16).toString('base64')}`)).to.equal(null);
     });
 
-    it('redacts webhook-signature', () => {
-      expect(scheme.signatureHeaders).to.deep.equal(['webhook-signature']);
-      expect(scheme.relevantHeaders).to.have.members(['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
+    it('redacts webhook-signature and svix-signature', () => {
+      expect(scheme.signatureHeaders).to.deep.equal(['webhook-signature', 'svix-signature']);
+      expect(scheme.relevantHeaders).to.have.members(['content-type', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'svix-id', 'svix-timestamp', 'svix-signature']);
+    });
+  });
+
+  describe('svix-* header names (CONTRACT.md: Svix-based senders)', () => {
+    const svix = (request: VerifyRequest): VerifyRequest => {
+      const h = request.headers as Record<string, string>;
+      return { ...request, headers: { 'svix-id': h['webhook-id']!, 'svix-timestamp': h['webhook-timestamp']!, 'svix-signature': h['webhook-signature']! } };
+    };
+
+    it('verifies the reference vector sent under svix-id, svix-timestamp and svix-signature', () => {
+      expect(scheme.verify(svix(VECTOR))).to.deep.equal({ ok: true });
+      expect(scheme.locate(svix(VECTOR).headers, {}).id).to.equal('msg_p5jXN8AQM9LWM0D4loKWxJek');
+    });
+
+    it('refuses the svix vector with its body changed, and never mixes the two header families', () => {
+      expect(scheme.verify({ ...svix(VECTOR), rawBody: Buffer.from('{"test": 2432232315}') })).to.deep.equal({ ok: false, code: 'signature_invalid' });
+      const mixed = { ...VECTOR, headers: { 'svix-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': '1614265330', 'svix-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' } };
+      expect(scheme.verify(mixed)).to.deep.equal({ ok: false, code: 'signature_missing' });
     });
   });
 });

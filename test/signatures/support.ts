@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { getScheme } from '../../plugin/signatures/index.js';
 import type { RequestHeaders, SignatureScheme, VerifyRequest } from '../../plugin/signatures/types.js';
-import type { SchemeName } from '../../plugin/types.js';
+import type { BuiltInSchemeName as SchemeName } from '../../plugin/signatures/index.js';
 
 /** A fixed "now" so no test depends on the wall clock. */
 export const NOW_S = 1_700_000_000;
