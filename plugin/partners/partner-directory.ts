@@ -26,6 +26,8 @@ export interface ActivePartner {
   settingsProblem: string | null;
   /** The allowlist, parsed once per snapshot; null when the partner has none. */
   allowedIps: CidrList | null;
+  /** Some secret is stored unencrypted (added without a key). */
+  storedPlain: boolean;
 }
 
 export interface PartnerDirectory {
@@ -63,15 +65,16 @@ export function createPartnerDirectory(deps: PartnerDirectoryDeps): PartnerDirec
     if (problem) warnOnce(`settings:${row.slug}:${row.settings}`, { partner: row.slug, problem }, 'partner settings are invalid: its requests get 503 until they are fixed');
     // Settings are validated, so the CIDRs parse; unreadable settings fail closed via settingsProblem.
     const allowedIps = settings.allowIps?.length ? parseCidrs(settings.allowIps) : null;
-    const base = { slug: row.slug, enabled: row.enabled, settings, settingsProblem: problem, allowedIps };
+    const base = { slug: row.slug, enabled: row.enabled, settings, settingsProblem: problem, allowedIps, storedPlain: false };
     if (!isSchemeName(row.scheme)) {
       const error = new SecretKeyError(`partner "${row.slug}" has unknown scheme "${row.scheme}"`);
       warnOnce(`scheme:${row.slug}:${row.scheme}`, { partner: row.slug }, error.message);
       return { ...base, scheme: getScheme('hmac-sha256'), secrets: [], secretsProblem: error };
     }
     try {
-      const secrets = parseStoredSecrets(row.secrets, row.slug).map((s) => openSecret(secretBox, row.slug, s));
-      return { ...base, scheme: getScheme(row.scheme), secrets, secretsProblem: null };
+      const stored = parseStoredSecrets(row.secrets, row.slug);
+      const secrets = stored.map((s) => openSecret(secretBox, row.slug, s));
+      return { ...base, scheme: getScheme(row.scheme), secrets, secretsProblem: null, storedPlain: stored.some((s) => typeof s.plain === 'string') };
     } catch (error) {
       const problem = error instanceof SecretKeyError ? error : new SecretKeyError(String(error), { cause: error });
       warnOnce(`secrets:${row.slug}:${row.secrets}`, { partner: row.slug }, problem.message);
