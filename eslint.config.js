@@ -19,4 +19,10 @@ export default tseslint.config(
     files: ['scripts/**/*.ts', 'scripts/**/*.mjs', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // CommonJS host fixtures exist to prove require() works.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

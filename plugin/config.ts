@@ -6,13 +6,16 @@ import type { Registry } from 'prom-client';
 import { ConfigError } from './errors.js';
 import { settingsSchema, type Settings, type SettingsInput } from './settings.js';
 import { createSecretBox, parseSecretKey, type SecretBox } from './secrets/secret-box.js';
+import { adaptLogger, type HostLogger, type LoggerStyle } from './observe/logger-adapter.js';
 import { systemClock, type Alert, type Clock, type Logger } from './types.js';
 
 export interface PluginOptions extends SettingsInput {
   /** The host's own knex instance (mysql2 or better-sqlite3). */
   knex: Knex;
-  /** pino or anything with its interface; default: a pino logger on stdout. */
-  logger?: Logger;
+  /** pino, winston (Strapi's `strapi.log`), console or alike; default: a pino logger on stdout. */
+  logger?: Logger | HostLogger;
+  /** How `logger` takes a line, when the guess is wrong: `(fields, msg)` like pino or `(msg, meta)` like winston. */
+  loggerStyle?: LoggerStyle;
   /** Prometheus registry to register the plugin's metrics on; default: a registry of the plugin's own. */
   metricsRegistry?: Registry;
   /** Decides whether a request may use the admin routes; without it they always answer 401. */
@@ -41,7 +44,7 @@ export interface ResolvedConfig {
 /** Validates everything once, at creation, so a bad option fails the host's start with its name. */
 export function resolveConfig(options: PluginOptions): ResolvedConfig {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options must be an object');
-  const { knex, logger, metricsRegistry, authorize, onAlert, clock, random, env, ...data } = options;
+  const { knex, logger, loggerStyle, metricsRegistry, authorize, onAlert, clock, random, env, ...data } = options;
   if (typeof knex !== 'function' || typeof (knex as { client?: unknown }).client !== 'object') {
     throw new ConfigError('invalid option knex: pass the host\'s knex instance');
   }
@@ -49,8 +52,11 @@ export function resolveConfig(options: PluginOptions): ResolvedConfig {
   expectFunction('onAlert', onAlert);
   expectFunction('random', random);
   if (clock !== undefined && typeof clock?.now !== 'function') throw new ConfigError('invalid option clock: needs a now() function');
-  if (logger !== undefined && ['debug', 'info', 'warn', 'error', 'child'].some((m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function')) {
-    throw new ConfigError('invalid option logger: needs debug, info, warn, error and child (pino\'s interface)');
+  if (logger !== undefined && ['info', 'warn', 'error'].some((m) => typeof (logger as unknown as Record<string, unknown>)[m] !== 'function')) {
+    throw new ConfigError('invalid option logger: needs info, warn and error functions (pino, winston and console loggers have them)');
+  }
+  if (loggerStyle !== undefined && loggerStyle !== 'object-first' && loggerStyle !== 'message-first') {
+    throw new ConfigError('invalid option loggerStyle: must be "object-first" (pino) or "message-first" (winston, console)');
   }
 
   const parsed = settingsSchema.safeParse(data);
@@ -71,7 +77,7 @@ export function resolveConfig(options: PluginOptions): ResolvedConfig {
   return {
     settings,
     knex,
-    logger,
+    logger: logger === undefined ? undefined : adaptLogger(logger as HostLogger, loggerStyle),
     metricsRegistry,
     authorize,
     onAlert,

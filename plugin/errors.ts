@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'overloaded'
   | 'secrets_unavailable'
   | 'partner_misconfigured'
+  | 'raw_body_unavailable'
+  | 'method_not_allowed'
   | 'not_found'
   | 'bad_request'
   | 'conflict'

@@ -6,6 +6,11 @@ import { createApp } from './http/app.js';
 import { healthRoute } from './http/health-route.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { receiveRoute } from './http/receive-route.js';
+import { ADMIN_PERMISSIONS, requirePermission } from './http/admin-auth.js';
+import { koaMiddleware } from './host/koa-middleware.js';
+import { nodeHandler, type NodeHandler, type NodeHandlerOptions } from './host/node-handler.js';
+import { poolWarning } from './host/pool-check.js';
+import { secretKeyReport } from './partners/secret-key-report.js';
 import { createPersist } from './ingest/persist.js';
 import { createRateLimiter } from './ingest/rate-limiter.js';
 import { createReceiver } from './ingest/receiver.js';
@@ -33,12 +38,16 @@ import { createDispatcher } from './worker/dispatcher.js';
 import { createHandlerRegistry } from './worker/registry.js';
 
 export interface WebhooksPlugin {
-  /** Mount at /plugins/webhooks, before any body parser: signatures need the raw body. */
+  /** The Koa sub-app, for koa-mount at /plugins/webhooks; `koaMiddleware()` or `nodeHandler()` are easier. */
   readonly app: Koa;
+  /** The plugin as one Koa middleware answering everything under `mountPath` (default /plugins/webhooks); put it before the body parser. */
+  koaMiddleware(mountPath?: string): Koa.Middleware;
+  /** The plugin as a Node `(req, res, next)` handler for Express, Fastify and `http` hosts. */
+  nodeHandler(options?: NodeHandlerOptions): NodeHandler;
   /** Applies the plugin's pending migrations (its own `webhook_migrations` table); returns their names. */
   migrate(): Promise<string[]>;
-  /** Registers a handler for an event type, or '*' for every event. */
-  on(eventType: string, handler: Handler): void;
+  /** Registers a handler for an event type, or '*' for every event; `Payload` types `event.payload` (not checked at run time). */
+  on<Payload = unknown>(eventType: string, handler: Handler<Payload>): void;
   /** Begins processing (takes back work a crashed process left), alert checks and, when enabled, retention. */
   start(): Promise<void>;
   /** Stops taking work, lets running handlers finish within the stop timeout, gives back the rest; stops alerts and retention. */
@@ -118,6 +127,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     ping: () => knex.raw('SELECT 1'),
     readBacklog: backlog,
     queueDepth,
+    unreadableSecrets: async () => secretKeyReport((await directory.refresh()).values(), config.secretBox !== null).unreadable,
     clock,
     maxPendingAgeSeconds: settings.health.maxPendingAgeSeconds,
     timeoutMs: dbTimeoutMs,
@@ -147,7 +157,15 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   });
 
   const app = createApp({
-    receive: receiveRoute({ receiver, telemetry, logger, clock }),
+    receive: receiveRoute({
+      receiver,
+      telemetry,
+      logger,
+      clock,
+      followHostProxy: settings.receive.trustedProxies.length === 0,
+      retryAfterSeconds: settings.receive.retryAfterSeconds,
+    }),
+    ...(settings.authorizeHealthAndMetrics ? { observeGuard: requirePermission(ADMIN_PERMISSIONS.observeRead, config.authorize, logger) } : {}),
     health: healthRoute(health),
     metrics: metricsRoute(metricsRegistry),
     admin: adminRoutes({ partners, outbox, authorize: config.authorize, dialect, logger, retryAfterSeconds: settings.receive.retryAfterSeconds }),
@@ -155,13 +173,16 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
 
   return {
     app,
+    koaMiddleware: (mountPath) => koaMiddleware(app, mountPath),
+    nodeHandler: (handlerOptions) => nodeHandler(app, handlerOptions),
     instanceId: config.instanceId,
     partners,
     outbox,
     metrics: metricsRegistry,
     health,
     migrate: () => migrateLatest(knex, dialect),
-    on: (eventType, handler) => registry.on(eventType, handler),
+    // The payload type is the handler author's claim; the registry holds handlers of any payload.
+    on: (eventType, handler) => registry.on(eventType, handler as Handler),
     async start() {
       if (!config.secretBox) {
         logger.warn('WEBHOOKS_SECRET_KEY is not set: partner secrets are stored unencrypted in webhook_partners');
@@ -170,7 +191,15 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
       if (!settings.retention.enabled) {
         logger.info('retention is off: done outbox rows and dedupe rows stay until `crm-webhooks outbox prune` (or retention: { enabled: true })');
       }
-      await directory.refresh();
+      const pool = poolWarning(knex, { concurrency: settings.processing.concurrency, maxConcurrentCommits: settings.ingest.maxConcurrentCommits });
+      if (pool) logger.warn(pool);
+      const keys = secretKeyReport((await directory.refresh()).values(), config.secretBox !== null);
+      if (keys.unreadable.length > 0) {
+        logger.error({ partners: keys.unreadable }, 'these partners\' secrets cannot be opened with this process\'s WEBHOOKS_SECRET_KEY: their events get 503 until the host and the CLI use the same key');
+      }
+      if (keys.plainWhileKeyed.length > 0) {
+        logger.warn({ partners: keys.plainWhileKeyed }, 'these partners have secrets stored unencrypted although WEBHOOKS_SECRET_KEY is set: they were added by a CLI without the key; run `crm-webhooks partner reencrypt --from-key none --to-key env:WEBHOOKS_SECRET_KEY`');
+      }
       await dispatcher.start();
       alerts.start();
       retention.start();
@@ -186,6 +215,8 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
 export type { PluginOptions } from './config.js';
 export type { SettingsInput as WebhooksSettings } from './settings.js';
 export type { Alert, Clock, Handler, HandlerContext, Logger, SchemeName, WebhookEvent } from './types.js';
+export type { HostLogger, LoggerStyle } from './observe/logger-adapter.js';
+export type { NodeHandler, NodeHandlerOptions } from './host/node-handler.js';
 export type { HealthReport } from './observe/health.js';
 export type { OutboxAdmin, OutboxRowDetail, OutboxRowView, OutboxStats } from './outbox/outbox-admin.js';
 export type { PartnerView } from './partners/partner-admin.js';

@@ -91,6 +91,7 @@ export const settingsSchema = z
     secretKey: z.string().optional().describe('32-byte key (64 hex or base64) encrypting partner secrets; default WEBHOOKS_SECRET_KEY.'),
     partnerCacheMs: int(0, 500).default(400).describe('Partner changes reach this process within twice this time plus one query.'),
     logBodies: z.boolean().default(false).describe('Log payload bodies of rejected requests and failed attempts (debug only).'),
+    authorizeHealthAndMetrics: z.boolean().default(false).describe('Answer /_health and /_metrics only when authorize(ctx) allows the request (permission webhooks.observe.read); default: public.'),
     receive,
     ingest,
     processing,

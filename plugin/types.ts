@@ -26,8 +26,12 @@ export type { SchemeName } from './signatures/registry.js';
 export type OutboxStatus = 'pending' | 'processing' | 'done' | 'dead';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'processing', 'done', 'dead'];
 
-/** One accepted event as a handler sees it. */
-export interface WebhookEvent {
+/**
+ * One accepted event as a handler sees it. `Payload` is what the handler expects the body to hold
+ * (`on<ContactUpdated>('contact.updated', ...)`): a claim made by the handler's author, not checked
+ * at run time; validate the body yourself where a partner might send something else.
+ */
+export interface WebhookEvent<Payload = unknown> {
   /** The row's id in `webhook_outbox`. */
   outboxId: number;
   partner: string;
@@ -35,7 +39,7 @@ export interface WebhookEvent {
   id: string;
   type: string | null;
   /** The body parsed as JSON. */
-  payload: unknown;
+  payload: Payload;
   /** The body exactly as the partner sent it. */
   rawBody: string;
   receivedAt: Date;
@@ -53,7 +57,7 @@ export interface HandlerContext {
   signal: AbortSignal;
 }
 
-export type Handler = (event: WebhookEvent, context: HandlerContext) => unknown;
+export type Handler<Payload = unknown> = (event: WebhookEvent<Payload>, context: HandlerContext) => unknown;
 
 /** What `onAlert` receives: once when a condition starts (`firing`) and once when it ends (`resolved`). */
 export interface Alert {

@@ -12,6 +12,7 @@ export const ADMIN_PERMISSIONS = Object.freeze({
   partnersRead: 'webhooks.partners.read',
   outboxRead: 'webhooks.outbox.read',
   outboxReplay: 'webhooks.outbox.replay',
+  observeRead: 'webhooks.observe.read',
 });
 
 export type AdminPermission = (typeof ADMIN_PERMISSIONS)[keyof typeof ADMIN_PERMISSIONS];
@@ -20,6 +21,7 @@ export const PERMISSION_DESCRIPTIONS: Readonly<Record<AdminPermission, string>> 
   'webhooks.partners.read': 'List partners and their settings (never their secrets): GET /_admin/partners.',
   'webhooks.outbox.read': 'List and show outbox rows, payloads included: GET /_admin/outbox, GET /_admin/outbox/:id.',
   'webhooks.outbox.replay': 'Replay dead or scheduled outbox rows: POST /_admin/outbox/:id/replay, POST /_admin/outbox/replay.',
+  'webhooks.observe.read': 'Read GET /_health and GET /_metrics, when the authorizeHealthAndMetrics option is on.',
 });
 
 export type Authorize = (ctx: Context) => boolean | Promise<boolean>;

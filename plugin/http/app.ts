@@ -8,6 +8,8 @@ export interface AppRoutes {
   health?: RouterMiddleware;
   metrics?: RouterMiddleware;
   admin?: Router;
+  /** Runs before /_health and /_metrics when the host put them behind authorize. */
+  observeGuard?: RouterMiddleware;
 }
 
 /**
@@ -18,14 +20,21 @@ export function createApp(routes: AppRoutes): Koa {
   const app = new Koa();
   // Exact paths only (issue 9): `/_ADMIN` or `/_health/` is no route of ours, and never a partner either.
   const router = new Router({ sensitive: true, strict: true });
-  if (routes.health) router.get('/_health', routes.health);
-  if (routes.metrics) router.get('/_metrics', routes.metrics);
+  const guard = routes.observeGuard ? [routes.observeGuard] : [];
+  if (routes.health) router.get('/_health', ...guard, routes.health);
+  if (routes.metrics) router.get('/_metrics', ...guard, routes.metrics);
   if (routes.admin) router.use('/_admin', routes.admin.routes(), routes.admin.allowedMethods());
   router.post('/:partner', routes.receive);
 
   app.use(async (ctx, next) => {
     try {
       await next();
+      // The router's allowedMethods leaves a bare 405 with Allow (e.g. GET on a partner route).
+      if (ctx.status === 405 && ctx.body === undefined) {
+        sendError(ctx, new WebhookError(405, 'method_not_allowed', `this route does not answer ${ctx.method}; see the Allow header`));
+      } else if (ctx.status === 404 && ctx.body === undefined) {
+        sendError(ctx, new WebhookError(404, 'not_found', 'no such route'));
+      }
     } catch (error) {
       // Reaches here only from routing itself (e.g. a malformed %-escape in the path).
       const status = (error as { status?: unknown }).status;
@@ -45,8 +54,5 @@ export function createApp(routes: AppRoutes): Koa {
   });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
-  app.use(async (ctx) => {
-    if (ctx.status === 404 && ctx.body === undefined) sendError(ctx, new WebhookError(404, 'not_found', 'no such route'));
-  });
   return app;
 }

@@ -1,4 +1,7 @@
 import type { RouterContext } from '@koa/router';
+import { WebhookError } from '../errors.js';
+import { hostClientAddress } from '../host/client-address.js';
+import { RAW_BODY_HINT, rawBodySource } from '../host/raw-body-source.js';
 import type { Telemetry } from '../observe/telemetry.js';
 import type { Receiver } from '../ingest/receiver.js';
 import type { Clock, Logger } from '../types.js';
@@ -9,6 +12,9 @@ export interface ReceiveRouteDeps {
   telemetry: Telemetry;
   logger: Logger;
   clock: Clock;
+  /** No `receive.trustedProxies` given: believe the client address the host's own proxy setting gives. */
+  followHostProxy: boolean;
+  retryAfterSeconds: number;
 }
 
 /** Koa adapter of the receive path: one structured log line per refusal, never a body or signature. */
@@ -17,12 +23,20 @@ export function receiveRoute(deps: ReceiveRouteDeps) {
     const started = deps.clock.now();
     const slug = ctx.params.partner ?? '';
     try {
+      const source = rawBodySource(ctx);
+      if (source.kind === 'missing') {
+        // A host misconfiguration, not the partner's fault: 503 makes the partner retry after the fix.
+        throw new WebhookError(503, 'raw_body_unavailable', 'this event cannot be verified right now; retry later', {
+          retryAfterSeconds: deps.retryAfterSeconds,
+          cause: new Error(RAW_BODY_HINT),
+        });
+      }
       const result = await deps.receiver({
         slug,
         headers: ctx.req.headers,
         headerCount: ctx.req.rawHeaders.length / 2,
-        body: ctx.req,
-        socketAddress: ctx.req.socket.remoteAddress,
+        body: source.body,
+        socketAddress: deps.followHostProxy ? hostClientAddress(ctx) : ctx.req.socket.remoteAddress,
       });
       ctx.status = result.status;
       ctx.body = result.body;

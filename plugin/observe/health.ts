@@ -25,6 +25,8 @@ export interface HealthReport {
   dead: number | null;
   /** Events in this process's memory. */
   queueDepth: number;
+  /** Partners whose stored secrets this process cannot open (their events get 503): `degraded` when any. */
+  partnersWithUnreadableSecrets: string[];
 }
 
 export interface HealthDeps {
@@ -32,6 +34,8 @@ export interface HealthDeps {
   ping(): Promise<unknown>;
   readBacklog(): Promise<BacklogFigures>;
   queueDepth(): number;
+  /** Slugs of partners whose secrets cannot be opened with this process's key (none when unknown). */
+  unreadableSecrets?(): Promise<string[]>;
   clock: Clock;
   maxPendingAgeSeconds: number;
   timeoutMs: number;
@@ -63,14 +67,15 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
   }
 
   return async () => {
-    const [latencyMs, figures] = await Promise.all([
+    const [latencyMs, figures, unreadable] = await Promise.all([
       measurePing(),
       withTimeout(backlog(), deps.timeoutMs, 'the backlog query').catch((): BacklogFigures | null => null),
+      deps.unreadableSecrets ? withTimeout(deps.unreadableSecrets(), deps.timeoutMs, 'the partners read').catch((): string[] => []) : [],
     ]);
     const reachable = latencyMs !== null;
     let status: HealthReport['status'] = 'ok';
     if (!reachable || !figures) status = 'down';
-    else if ((figures.overdueSeconds ?? 0) > deps.maxPendingAgeSeconds) status = 'degraded';
+    else if ((figures.overdueSeconds ?? 0) > deps.maxPendingAgeSeconds || unreadable.length > 0) status = 'degraded';
     return {
       status,
       database: { reachable, latencyMs },
@@ -79,6 +84,7 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
       overdueSeconds: figures?.overdueSeconds ?? null,
       dead: figures ? figures.dead : null,
       queueDepth: deps.queueDepth(),
+      partnersWithUnreadableSecrets: unreadable,
     };
   };
 }

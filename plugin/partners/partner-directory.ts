@@ -27,6 +27,8 @@ export interface ActivePartner {
   settingsProblem: string | null;
   /** The allowlist, parsed once per snapshot; null when the partner has none. */
   allowedIps: CidrList | null;
+  /** Some secret is stored unencrypted (added without a key). */
+  storedPlain: boolean;
 }
 
 export interface PartnerDirectory {
@@ -90,15 +92,16 @@ export function createPartnerDirectory(deps: PartnerDirectoryDeps): PartnerDirec
     const resolved = resolvePartnerScheme(row.scheme, settings);
     // A preset's own content types (forms, XML) are accepted besides the partner's extra ones.
     const effective = resolved.ok && resolved.contentTypes.length > 0 ? { ...settings, contentTypes: [...resolved.contentTypes, ...(settings.contentTypes ?? [])] } : settings;
-    const base = { slug: row.slug, enabled: row.enabled, settings: effective, settingsProblem: problem, allowedIps };
+    const base = { slug: row.slug, enabled: row.enabled, settings: effective, settingsProblem: problem, allowedIps, storedPlain: false };
     if (!resolved.ok) {
       const error = new SecretKeyError(`partner "${row.slug}": ${resolved.problem}`);
       warnOnce(`scheme:${row.slug}:${row.scheme}:${row.settings}`, { partner: row.slug }, error.message);
       return { ...base, scheme: getScheme('hmac-sha256'), secrets: [], secretsProblem: error };
     }
     try {
-      const secrets = parseStoredSecrets(row.secrets, row.slug).map((s) => openSecret(secretBox, row.slug, s));
-      return { ...base, scheme: resolved.scheme, secrets, secretsProblem: null };
+      const stored = parseStoredSecrets(row.secrets, row.slug);
+      const secrets = stored.map((s) => openSecret(secretBox, row.slug, s));
+      return { ...base, scheme: resolved.scheme, secrets, secretsProblem: null, storedPlain: stored.some((s) => typeof s.plain === 'string') };
     } catch (error) {
       const problem = error instanceof SecretKeyError ? error : new SecretKeyError(String(error), { cause: error });
       warnOnce(`secrets:${row.slug}:${row.secrets}`, { partner: row.slug }, problem.message);
