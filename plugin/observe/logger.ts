@@ -1,17 +1,33 @@
-import { pino } from 'pino';
+import { pino, type DestinationStream } from 'pino';
 import type { Logger } from '../types.js';
 
 /**
- * The default logger when the host passes none: pino on stdout. Paths that could ever hold a secret
- * or signature are redacted as a second line of defence; the code already never logs them.
+ * The default logger when the host passes none: pino on stdout (or `destination`). Paths that could
+ * ever hold a secret, a signature or a raw request are redacted as a second line of defence; the
+ * code already never logs them. `rawPacket` is what Node's HTTP parse errors carry: the request
+ * line, headers (signatures included) and the body bytes read so far.
  */
-export function defaultLogger(): Logger {
-  return pino({
+export function defaultLogger(destination?: DestinationStream): Logger {
+  const options = {
     name: 'crm-webhooks',
     level: process.env.LOG_LEVEL ?? 'info',
     redact: {
-      paths: ['secret', 'secrets', '*.secret', '*.secrets', 'headers["x-webhook-signature"]', 'headers["webhook-signature"]', 'headers["stripe-signature"]', 'headers["x-hub-signature-256"]', 'headers.authorization'],
+      paths: [
+        'secret',
+        'secrets',
+        '*.secret',
+        '*.secrets',
+        'headers["x-webhook-signature"]',
+        'headers["webhook-signature"]',
+        'headers["stripe-signature"]',
+        'headers["x-hub-signature-256"]',
+        'headers.authorization',
+        'rawPacket',
+        '*.rawPacket',
+        'err.cause.rawPacket',
+      ],
       censor: '[redacted]',
     },
-  }) as unknown as Logger;
+  };
+  return (destination ? pino(options, destination) : pino(options)) as unknown as Logger;
 }
