@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 import { WebhookError } from '../errors.js';
 import type { Logger } from '../types.js';
 import { sendError } from './error-response.js';
+import { loggableError } from '../observe/loggable-error.js';
 
 /**
  * The permissions the admin routes need, listed in plugin.manifest.json. Before calling the host's
@@ -39,7 +40,7 @@ export function requirePermission(permission: AdminPermission, authorize: Author
       try {
         allowed = (await authorize(ctx)) === true;
       } catch (error) {
-        logger.warn({ err: error, permission }, 'authorize threw; answering 401');
+        logger.warn({ err: loggableError(error), permission }, 'authorize threw; answering 401');
       }
     }
     if (!allowed) {

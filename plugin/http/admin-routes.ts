@@ -9,6 +9,7 @@ import type { Logger } from '../types.js';
 import { ADMIN_PERMISSIONS, requirePermission, type Authorize } from './admin-auth.js';
 import { parseId, parseLimit, parsePartner, parseStatus, queryParam } from './admin-query.js';
 import { sendError } from './error-response.js';
+import { loggableError } from '../observe/loggable-error.js';
 
 export interface AdminRoutesDeps {
   partners: Pick<PartnerAdmin, 'list'>;
@@ -105,6 +106,6 @@ function toWebhookError(error: unknown, deps: AdminRoutesDeps): WebhookError {
   if (deps.dialect.isUnavailable(error)) {
     return new WebhookError(503, 'store_unavailable', 'the database is unavailable; retry later', { retryAfterSeconds: deps.retryAfterSeconds, cause: error });
   }
-  deps.logger.error({ err: error }, 'admin route failed');
+  deps.logger.error({ err: loggableError(error) }, 'admin route failed');
   return new WebhookError(500, 'internal_error', 'internal error', { cause: error });
 }

@@ -6,6 +6,7 @@ import type { Telemetry } from '../observe/telemetry.js';
 import type { Receiver } from '../ingest/receiver.js';
 import type { Clock, Logger } from '../types.js';
 import { errorResponse, outcomeOf, sendError } from './error-response.js';
+import { loggableError } from '../observe/loggable-error.js';
 
 export interface ReceiveRouteDeps {
   receiver: Receiver;
@@ -48,7 +49,7 @@ export function receiveRoute(deps: ReceiveRouteDeps) {
       const partnerLabel = error.code === 'unknown_partner' ? '(unknown)' : slug;
       deps.telemetry.request(partnerLabel, outcomeOf(error), (deps.clock.now() - started) / 1000);
       const fields = { partner: slug.slice(0, 64), status: error.status, reason: error.code };
-      if (error.status >= 500) deps.logger.error({ ...fields, err: error.cause ?? error }, 'webhook request failed');
+      if (error.status >= 500) deps.logger.error({ ...fields, err: loggableError(error.cause ?? error) }, 'webhook request failed');
       else deps.logger.warn(fields, 'webhook request refused');
     }
   };

@@ -6,6 +6,7 @@ import { insertEvents, type InboundEvent, type InsertOutcome } from '../store/in
 import type { Logger } from '../types.js';
 import type { FastPath } from '../worker/dispatcher.js';
 import { createBatcher, type Settled } from './batcher.js';
+import { loggableError } from '../observe/loggable-error.js';
 
 export interface PersistResult {
   outcome: InsertOutcome;
@@ -95,10 +96,10 @@ export function createPersist(deps: PersistDeps): Persist {
       return (await commit(events)).map((value) => ({ ok: true as const, value }));
     } catch (error) {
       if (events.length === 1 || dialect.isUnavailable(error) || dialect.isDeadlock(error)) {
-        logger.error({ err: error, events: events.length }, 'events could not be committed; answering 503');
+        logger.error({ err: loggableError(error), events: events.length }, 'events could not be committed; answering 503');
         return events.map(() => ({ ok: false as const, error: unavailable(error) }));
       }
-      logger.warn({ err: error, events: events.length }, 'batch failed; committing its events one by one');
+      logger.warn({ err: loggableError(error), events: events.length }, 'batch failed; committing its events one by one');
       const results: Settled<PersistResult>[] = [];
       for (const event of events) results.push(...(await run([event])));
       return results;

@@ -1,6 +1,7 @@
 import type { Alert, Logger } from '../types.js';
 import { anyAlertConfigured, evaluateAlerts, QUIET, type AlertState, type AlertThresholds } from './alerts.js';
 import type { AlertReading } from './alert-figures.js';
+import { loggableError } from './loggable-error.js';
 
 export interface AlertMonitorDeps {
   thresholds: AlertThresholds;
@@ -28,7 +29,7 @@ export function createAlertMonitor(deps: AlertMonitorDeps) {
     if (alert.state === 'firing') logger.warn(fields, alert.message);
     else logger.info(fields, alert.message);
     if (!deps.onAlert) return;
-    const reportFailure = (error: unknown) => logger.error({ err: error, alert: alert.name }, 'onAlert failed; the alert is logged above');
+    const reportFailure = (error: unknown) => logger.error({ err: loggableError(error), alert: alert.name }, 'onAlert failed; the alert is logged above');
     try {
       const result = deps.onAlert(alert);
       if (result instanceof Promise) result.catch(reportFailure);
@@ -45,7 +46,7 @@ export function createAlertMonitor(deps: AlertMonitorDeps) {
       reading = { figures: {}, failure: error };
     }
     // One line per outage, not one per check.
-    if (reading.failure !== undefined && !failing) logger.warn({ err: reading.failure }, 'alert figures could not be read; alerts keep their state');
+    if (reading.failure !== undefined && !failing) logger.warn({ err: loggableError(reading.failure) }, 'alert figures could not be read; alerts keep their state');
     if (reading.failure === undefined && failing) logger.info('alert figures can be read again');
     failing = reading.failure !== undefined;
     const result = evaluateAlerts(state, reading.figures, deps.thresholds);

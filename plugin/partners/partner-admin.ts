@@ -25,6 +25,11 @@ export interface PartnerView {
   secrets: Array<{ addedAt: string; encrypted: boolean }>;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Set when part of the stored row cannot be read (secrets or settings edited by hand, an unknown
+   * scheme): the row is still listed, so one bad row never hides the others.
+   */
+  problem?: string;
 }
 
 export interface PartnerAdminDeps {
@@ -54,15 +59,25 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
   const changed = () => deps.onChange?.();
 
   function view(row: PartnerRow): PartnerView {
-    const secrets = parseStoredSecrets(row.secrets, row.slug);
+    const problems: string[] = [];
+    let secrets: PartnerView['secrets'] = [];
+    try {
+      secrets = parseStoredSecrets(row.secrets, row.slug).map((s) => ({ addedAt: s.addedAt, encrypted: typeof s.enc === 'string' }));
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+    const settings = readPartnerSettings(row.settings);
+    if (settings.problem) problems.push(`the settings column of partner "${row.slug}" cannot be read (${settings.problem})`);
+    if (!isSchemeName(row.scheme)) problems.push(`partner "${row.slug}" has an unknown scheme`);
     return {
       slug: row.slug,
       scheme: row.scheme,
       enabled: row.enabled,
-      settings: readPartnerSettings(row.settings).settings,
-      secrets: secrets.map((s) => ({ addedAt: s.addedAt, encrypted: typeof s.enc === 'string' })),
+      settings: settings.settings,
+      secrets,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
+      ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
     };
   }
 

@@ -2,6 +2,7 @@ import type { OutboxAdmin } from '../outbox/outbox-admin.js';
 import type { Settings } from '../settings.js';
 import type { Clock, Logger } from '../types.js';
 import type { Lease } from './lease.js';
+import { loggableError } from '../observe/loggable-error.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -67,7 +68,7 @@ export function createRetention(deps: RetentionDeps) {
     try {
       if (await takeLease()) await pruneWhileHolding();
     } catch (error) {
-      logger.error({ err: error }, 'retention failed; it is tried again at the next interval');
+      logger.error({ err: loggableError(error) }, 'retention failed; it is tried again at the next interval');
     }
   }
 
@@ -99,7 +100,7 @@ export function createRetention(deps: RetentionDeps) {
       await current;
       if (!holding) return;
       holding = false;
-      await lease.release().catch((error: unknown) => logger.warn({ err: error }, 'could not release the retention lease; it expires by itself'));
+      await lease.release().catch((error: unknown) => logger.warn({ err: loggableError(error) }, 'could not release the retention lease; it expires by itself'));
     },
   };
 }

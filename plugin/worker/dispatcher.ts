@@ -4,6 +4,7 @@ import type { InsertClaim } from '../store/inbox.js';
 import { claimDue, recoverExpiredLeases, releaseClaims, renewLeases, type ClaimedEvent } from '../store/outbox.js';
 import { executeBatch, type BatchDeps } from './execute-batch.js';
 import { createPoller } from './poller.js';
+import { loggableError } from '../observe/loggable-error.js';
 
 export interface DispatcherDeps extends BatchDeps {
   dialect: Dialect;
@@ -228,7 +229,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       }
       // Only now: on SQLite a running handler's transaction holds the one connection.
       await releaseClaims(knex, notStarted, { started: false, nowMs: deps.dbClock.now() }).catch((error: unknown) =>
-        logger.error({ err: error, events: notStarted.length }, 'could not release queued events at stop; they are retried when their lease expires'),
+        logger.error({ err: loggableError(error, deps.logBodies), events: notStarted.length }, 'could not release queued events at stop; they are retried when their lease expires'),
       );
       await Promise.all(stray.splice(0));
     },

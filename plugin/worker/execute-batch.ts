@@ -4,6 +4,7 @@ import { LeaseLostError, StoppingError } from './errors.js';
 import { ensureLease, eventLogger, executeEvent, fenceOf, settleFailure, type ExecuteDeps } from './execute-event.js';
 import { runHandlers } from './run-handlers.js';
 import { watchTransaction } from './transaction-watch.js';
+import { loggableError } from '../observe/loggable-error.js';
 
 export type BatchDeps = ExecuteDeps;
 
@@ -95,7 +96,7 @@ async function recover(deps: BatchDeps, events: ClaimedEvent[], error: unknown, 
     events.forEach((event) => record(deps, event, 'released', started));
     return;
   }
-  deps.logger.debug({ err: abort.reason, events: events.length }, 'batch rolled back; running its events one by one');
+  deps.logger.debug({ err: loggableError(abort.reason, deps.logBodies), events: events.length }, 'batch rolled back; running its events one by one');
   for (const [index, event] of events.entries()) {
     if (index === abort.index) {
       // This handler already had its attempt (and failed it); the rest were only rolled back with it.

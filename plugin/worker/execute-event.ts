@@ -11,6 +11,7 @@ import { LeaseLostError, StoppingError } from './errors.js';
 import type { HandlerRegistry } from './registry.js';
 import { runHandlers } from './run-handlers.js';
 import { watchTransaction } from './transaction-watch.js';
+import { loggableError } from '../observe/loggable-error.js';
 
 export interface ExecuteDeps {
   knex: Knex;
@@ -74,7 +75,7 @@ export async function settleFailure(deps: ExecuteDeps, event: ClaimedEvent, log:
   }
   if (error instanceof StoppingError) {
     await releaseClaims(deps.knex, [fenceOf(event)], { started: error.handlersStarted, nowMs: deps.dbClock.now() }).catch((releaseError: unknown) =>
-      log.error({ err: releaseError }, 'could not release the event at stop; it is retried when its lease expires'),
+      log.error({ err: loggableError(releaseError, deps.logBodies) }, 'could not release the event at stop; it is retried when its lease expires'),
     );
     return 'released';
   }
@@ -85,7 +86,7 @@ export async function settleFailure(deps: ExecuteDeps, event: ClaimedEvent, log:
       return 'lease_lost';
     }
   } catch (storeError) {
-    log.error({ err: storeError }, 'could not record the failed attempt; the event is retried when its lease expires');
+    log.error({ err: loggableError(storeError, deps.logBodies) }, 'could not record the failed attempt; the event is retried when its lease expires');
   }
   return failure.retryAtMs === null ? 'dead' : 'retry';
 }
@@ -97,7 +98,7 @@ export function describeFailure(deps: ExecuteDeps, event: ClaimedEvent, log: Log
   const retryAtMs = dead ? null : nowMs + retryDelayMs(event.attempt, deps.processing.backoff, deps.random);
   log.warn(
     {
-      err: error,
+      err: loggableError(error, deps.logBodies),
       type: event.eventType,
       outcome: dead ? 'dead' : 'retry',
       nextAttemptAt: retryAtMs === null ? null : new Date(retryAtMs).toISOString(),

@@ -1,4 +1,5 @@
 import type { Logger } from '../types.js';
+import { loggableError } from '../observe/loggable-error.js';
 
 export interface PollerOptions {
   /** One poll; returns true when it found a full batch (more is probably waiting). */
@@ -37,7 +38,7 @@ export function createPoller(options: PollerOptions) {
       } catch (error) {
         failures += 1;
         // One line per outage, then one every 30 failures: a down database must not flood the log.
-        if (failures === 1 || failures % 30 === 0) options.logger.error({ err: error, failures }, 'polling the outbox failed');
+        if (failures === 1 || failures % 30 === 0) options.logger.error({ err: loggableError(error), failures }, 'polling the outbox failed');
         interval = Math.min(options.maxIntervalMs, interval * 2);
         schedule(interval);
       } finally {

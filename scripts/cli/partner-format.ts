@@ -38,6 +38,7 @@ export function formatPartner(partner: PartnerView): string {
     ['Enabled', partner.enabled ? 'yes' : 'no (requests are refused with 403)'],
     ['Secrets', secretsSummary(partner)],
     ['Settings', formatSettings(partner.settings)],
+    ...(partner.problem ? ([['Unreadable', partner.problem]] as Array<[string, string]>) : []),
     ['Created', partner.createdAt],
     ['Updated', partner.updatedAt],
   ]);
@@ -45,10 +46,13 @@ export function formatPartner(partner: PartnerView): string {
 
 export function formatPartnerList(partners: readonly PartnerView[]): string {
   if (partners.length === 0) return 'No partners yet. Add one with: crm-webhooks partner add <slug>';
-  return table(
+  const rows = table(
     ['SLUG', 'SCHEME', 'ENABLED', 'SECRETS', 'SETTINGS'],
-    partners.map((p) => [p.slug, p.scheme, p.enabled ? 'yes' : 'no', String(p.secrets.length), formatSettings(p.settings)]),
+    partners.map((p) => [p.slug, p.scheme, p.enabled ? 'yes' : 'no', p.problem ? 'UNREADABLE' : String(p.secrets.length), formatSettings(p.settings)]),
   );
+  // One bad row is shown, not fatal: the others stay listed and the reason says what to repair.
+  const problems = partners.filter((p) => p.problem).map((p) => `${p.slug}: unreadable: ${p.problem}`);
+  return problems.length > 0 ? `${rows}\n\n${problems.join('\n')}` : rows;
 }
 
 /** The one time a secret is shown: the partner needs it, and it cannot be read back later. */

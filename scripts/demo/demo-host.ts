@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import { createWebhooksPlugin, type PluginOptions, type WebhooksPlugin } from '../../plugin/index.js';
 import { migrateCrm } from './crm-schema.js';
 import { registerCrmHandlers } from './crm-handlers.js';
+import { loggableError } from '../../plugin/observe/loggable-error.js';
 
 export interface DemoHostOptions {
   knex: Knex;
@@ -52,7 +53,7 @@ export async function startDemoHost(options: DemoHostOptions): Promise<DemoHost>
   // Without this Koa prints a stack to stderr whenever a client hangs up mid-request.
   app.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
-    options.plugin?.logger?.error({ err: error }, 'CRM request failed');
+    options.plugin?.logger?.error({ err: loggableError(error) }, 'CRM request failed');
   });
   // Mounted before any body parser the CRM may use: the plugin needs the raw body for signatures.
   app.use(mount('/plugins/webhooks', plugin.app));
