@@ -1,5 +1,5 @@
 /**
- * Every refusal the plugin can answer, with the status CONTRACT.md gives it. One place maps these to
+ * Every refusal the plugin can answer, with the status docs/http.md gives it. One place maps these to
  * responses (http/error-response.ts); everything else only throws them.
  */
 export type ErrorCode =

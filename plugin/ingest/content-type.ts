@@ -1,7 +1,7 @@
 import { WebhookError } from '../errors.js';
 
 /**
- * CONTRACT.md: by default only application/json and application/*+json; a partner's settings may
+ * docs/http.md: by default only application/json and application/*+json; a partner's settings may
  * allow more. A charset other than UTF-8 is refused too: the body is stored and parsed as UTF-8.
  */
 export function checkContentType(header: string | undefined, extra: readonly string[] = []): void {

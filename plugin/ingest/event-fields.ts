@@ -1,7 +1,7 @@
 import { WebhookError } from '../errors.js';
 
 /**
- * CONTRACT.md: event ids are strings or integers of 1 to 191 characters without control
+ * docs/http.md: event ids are strings or integers of 1 to 191 characters without control
  * characters; types are strings of at most 191 characters. Checked here so a value too long for its
  * column is a 400, never a database error turned 503.
  */

@@ -2,7 +2,7 @@ import type { PartnerView } from '../../plugin/partners/partner-admin.js';
 import type { PartnerSettings } from '../../plugin/partners/partner-settings.js';
 import { fields, plural, table } from './output.js';
 
-/** Where partners send events, as the host mounts the plugin (CONTRACT.md "HTTP"). */
+/** Where partners send events, as the host mounts the plugin (docs/http.md). */
 export const endpointOf = (slug: string) => `POST /plugins/webhooks/${slug}`;
 
 export function formatSettings(settings: PartnerSettings): string {

@@ -25,6 +25,10 @@ export interface PrivateMariadb {
   stop(): Promise<void>;
   /** SIGKILL: a crash, no shutdown work at all. Waits for the process to exit. */
   kill(): Promise<void>;
+  /** SIGSTOP: a frozen server, which keeps its connections open and answers nothing (not a refusal). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
   /** Kills the server if running and deletes its datadir. */
   destroy(): Promise<void>;
 }
@@ -191,6 +195,8 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
     start,
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
     async destroy() {
       try {
         await signal('SIGKILL');

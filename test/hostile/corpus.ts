@@ -61,7 +61,9 @@ export function envelope(
   fields: { id: unknown; type?: unknown; extra?: Record<string, unknown> },
 ): { body: string; headerId?: string; type?: string } {
   if (idLivesInHeader(scheme)) {
-    const body = JSON.stringify({ ...(fields.type === undefined || scheme === 'github' ? {} : { type: fields.type }), ...fields.extra });
+    // The id rides in a header, so the body carries it too: two events of a scheme that signs only
+    // the body must not share a body, or the second is a replay (body-hash dedupe, issue 9).
+    const body = JSON.stringify({ ...(fields.type === undefined || scheme === 'github' ? {} : { type: fields.type }), ref: String(fields.id), ...fields.extra });
     return {
       body,
       headerId: String(fields.id),

@@ -34,7 +34,10 @@ export function signatureHeaders(partner: CorpusPartner, body: Buffer, options: 
     timestampSeconds: options.timestampSeconds ?? nowSeconds(),
     ...(options.type === undefined ? {} : { type: options.type }),
   });
-  return Object.entries(signed).filter(([name, value]) => !(value === '' && /id$|delivery$/.test(name)));
+  // Senders put UTF-8 on the wire and raw-http writes one byte per character: encode here.
+  return Object.entries(signed)
+    .filter(([name, value]) => !(value === '' && /id$|delivery$/.test(name)))
+    .map(([name, value]) => [name, Buffer.from(value, 'utf8').toString('latin1')] as const);
 }
 
 /** Where each scheme's senders put the event id: the corpus places good and bad ids there. */

@@ -33,7 +33,7 @@ export function acceptedEdgeCases(context: CorpusContext): HostileCase[] {
     };
     const duplicateKeys = (): EventRequest & { id: string } => {
       const id = context.uid();
-      if (idLivesInHeader(p.scheme)) return { id, headerId: id, body: '{"type":"first","type":"contact.updated","a":1,"a":2}' };
+      if (idLivesInHeader(p.scheme)) return { id, headerId: id, body: `{"type":"first","type":"contact.updated","a":1,"a":2,"ref":"${id}"}` };
       return { id, body: `{"id":"${context.uid()}","type":"t","id":"${id}"}` };
     };
     const variants: Array<[string, EventRequest & { id: string }]> = [
