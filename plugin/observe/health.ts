@@ -35,6 +35,8 @@ export interface HealthDeps {
   clock: Clock;
   maxPendingAgeSeconds: number;
   timeoutMs: number;
+  /** Figures (and the ping) read less than this long ago are answered again without a query. */
+  cacheMs?: number;
 }
 
 /**
@@ -49,10 +51,11 @@ export interface HealthDeps {
  */
 export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport> {
   const abandonAfterMs = Math.max(30_000, deps.timeoutMs * 10);
+  const freshForMs = deps.cacheMs ?? 0;
   const ping = sharedRead(deps.ping, { clock: deps.clock, abandonAfterMs });
-  const backlog = sharedRead(deps.readBacklog, { clock: deps.clock, abandonAfterMs });
+  const backlog = sharedRead(deps.readBacklog, { clock: deps.clock, abandonAfterMs, freshForMs });
 
-  async function measurePing(): Promise<number | null> {
+  async function pingOnce(): Promise<number | null> {
     const started = deps.clock.now();
     try {
       await withTimeout(ping(), deps.timeoutMs, 'the database ping');
@@ -61,6 +64,8 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
       return null;
     }
   }
+  // The measured latency is what is reused, not the ping's promise: a reused promise would read as 0 ms.
+  const measurePing = sharedRead(pingOnce, { clock: deps.clock, abandonAfterMs, freshForMs });
 
   return async () => {
     const [latencyMs, figures] = await Promise.all([

@@ -3,6 +3,9 @@ import * as createPartners from '../../migrations/20261127000001_create_webhook_
 import * as createDedupe from '../../migrations/20261127000002_create_webhook_dedupe.js';
 import * as createOutbox from '../../migrations/20261127000003_create_webhook_outbox.js';
 import * as createLocks from '../../migrations/20261201000001_create_webhook_locks.js';
+import * as indexOutboxForLists from '../../migrations/20261202000200_index_outbox_for_lists_and_sweeps.js';
+import * as backfillProcessedAt from '../../migrations/20261202000201_backfill_outbox_processed_at.js';
+import * as pinCollations from '../../migrations/20261202000202_pin_collations_and_comment_ids.js';
 
 export interface NamedMigration {
   name: string;
@@ -20,4 +23,7 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261127000002_create_webhook_dedupe', ...createDedupe },
   { name: '20261127000003_create_webhook_outbox', ...createOutbox },
   { name: '20261201000001_create_webhook_locks', ...createLocks },
+  { name: '20261202000200_index_outbox_for_lists_and_sweeps', ...indexOutboxForLists },
+  { name: '20261202000201_backfill_outbox_processed_at', ...backfillProcessedAt },
+  { name: '20261202000202_pin_collations_and_comment_ids', ...pinCollations },
 ]);
