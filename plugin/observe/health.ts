@@ -55,17 +55,17 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
   const ping = sharedRead(deps.ping, { clock: deps.clock, abandonAfterMs });
   const backlog = sharedRead(deps.readBacklog, { clock: deps.clock, abandonAfterMs, freshForMs });
 
-  async function pingOnce(): Promise<number | null> {
-    const started = deps.clock.now();
-    try {
+  // The measured latency is what is reused, not the ping's promise (a reused promise would read as
+  // 0 ms); a failed ping is not reused.
+  const measuredPing = sharedRead(
+    async () => {
+      const started = deps.clock.now();
       await withTimeout(ping(), deps.timeoutMs, 'the database ping');
       return Math.max(0, deps.clock.now() - started);
-    } catch {
-      return null;
-    }
-  }
-  // The measured latency is what is reused, not the ping's promise: a reused promise would read as 0 ms.
-  const measurePing = sharedRead(pingOnce, { clock: deps.clock, abandonAfterMs, freshForMs });
+    },
+    { clock: deps.clock, abandonAfterMs, freshForMs },
+  );
+  const measurePing = (): Promise<number | null> => measuredPing().catch(() => null);
 
   return async () => {
     const [latencyMs, figures] = await Promise.all([

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../store/dialect.js';
 import {
-  countDedupeAtMost, countFinished, deleteDedupe, deleteFinished, selectExpiredDedupe, selectFinished,
+  countExpiredDedupe, countFinished, deleteDedupe, deleteFinished, selectExpiredDedupe, selectFinished,
   type DedupeKey, type FinishedCursor, type FinishedStatus,
 } from '../store/outbox-prune.js';
 import { chunks, runBatches, type BatchProgress, type BatchRun } from './batches.js';
@@ -45,11 +45,10 @@ export async function pruneFinishedRows(knex: Knex, dialect: Dialect, status: Fi
 /**
  * Deletes dedupe rows received before the cutoff, except those whose event still has an outbox row
  * that is not done: if a dead event's dedupe row went, a redelivery would be accepted as new and the
- * replayed original and the copy could both be applied. The progress total is an upper bound (rows
- * kept for unfinished events are counted too).
+ * replayed original and the copy could both be applied.
  */
 export async function pruneDedupeRows(knex: Knex, dialect: Dialect, options: PruneStepOptions): Promise<BatchRun> {
-  const progress = reporter('webhook_dedupe', options, options.onProgress ? await countDedupeAtMost(knex, options.cutoffMs) : null);
+  const progress = reporter('webhook_dedupe', options, options.onProgress ? await countExpiredDedupe(knex, options.cutoffMs) : null);
   let cursor: string | null = null;
   return runBatches<DedupeKey>(
     {

@@ -102,10 +102,18 @@ export async function deleteDedupe(knex: Knex, keys: readonly DedupeKey[], cutof
 }
 
 /**
- * An upper bound of what the dedupe pass deletes, counted on idx_webhook_dedupe_received alone:
- * telling apart the rows kept for unfinished events would cost a probe per row.
+ * How many dedupe rows the pass will delete, without a probe per dedupe row: the rows older than the
+ * cutoff, counted on idx_webhook_dedupe_received alone, less those kept for an unfinished event,
+ * found from the (few) unfinished outbox rows with one primary-key probe each.
  */
-export async function countDedupeAtMost(knex: Knex, cutoffMs: number): Promise<number> {
-  const [row] = await knex(DEDUPE_TABLE).count({ n: '*' }).where('received_at', '<', toDbTime(cutoffMs));
-  return Number(row?.n ?? 0);
+export async function countExpiredDedupe(knex: Knex, cutoffMs: number): Promise<number> {
+  const cutoff = toDbTime(cutoffMs);
+  const [old] = await knex(DEDUPE_TABLE).count({ n: '*' }).where('received_at', '<', cutoff);
+  // One outbox row per accepted dedupe row, so the join counts each kept dedupe row once.
+  const [kept] = await knex({ o: OUTBOX_TABLE })
+    .join({ d: DEDUPE_TABLE }, (on) => on.on('d.partner', 'o.partner').andOn('d.event_id', 'o.event_id'))
+    .count({ n: '*' })
+    .whereNot('o.status', 'done')
+    .andWhere('d.received_at', '<', cutoff);
+  return Math.max(0, Number(old?.n ?? 0) - Number(kept?.n ?? 0));
 }

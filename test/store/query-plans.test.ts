@@ -30,10 +30,11 @@ function expectIndexed(plan: PlanLine[] | undefined, what: string, keys: readonl
   expect(plan, `${what}: no plan`).to.be.an('array').that.is.not.empty;
   for (const line of plan!) {
     const label = `${what}: ${JSON.stringify(line)}`;
-    expect(line.type, label).to.be.oneOf(['ref', 'range', 'eq_ref', 'const', 'ref_or_null', 'index_merge']);
+    // MariaDB may add a rowid filter ("ref|filter") built from another index: still no scan.
+    expect(line.type, label).to.match(/^(ref|range|eq_ref|const|ref_or_null|index_merge)(\|filter)?$/);
     expect(line.extra, label).not.to.match(/filesort|temporary|materializ/i);
   }
-  expect(plan![0]!.key, what).to.be.oneOf(keys as string[]);
+  expect(plan![0]!.key?.split('|')[0], what).to.be.oneOf(keys as string[]);
 }
 
 // EXPLAIN's output and the statement-time limit are MySQL/MariaDB's: these run where the suite has one.
@@ -93,7 +94,7 @@ if (databaseKinds().includes('mysql')) {
       expectIndexed(doneNext, 'prune done, next batch', ['idx_webhook_outbox_finished']);
       const [dedupe] = await plansOf(knex, () => selectExpiredDedupe(knex, dialect, { cutoffMs, after: null, limit: 1000 }));
       expectIndexed(dedupe, 'prune dedupe', ['idx_webhook_dedupe_received']);
-      expect(dedupe!.map((l) => l.key)).to.deep.equal(['idx_webhook_dedupe_received', 'idx_webhook_outbox_event']);
+      expect(dedupe!.map((l) => l.key?.split('|')[0])).to.deep.equal(['idx_webhook_dedupe_received', 'idx_webhook_outbox_event']);
       const [replay] = await plansOf(knex, () => selectDeadIds(knex, dialect, { partner: 'partner-03', afterId: 0, limit: 1000 }));
       expectIndexed(replay, 'replay dead', ['idx_webhook_outbox_partner_status_id']);
     });

@@ -45,7 +45,7 @@ export async function seedOutbox(knex: Knex, shape: SeedShape, log: (line: strin
     // received_at is computed in SQL from the sequence number (start + seq * step, UTC), with no
     // session time zone involved.
     const received = `CAST('1970-01-01' AS DATETIME(3)) + INTERVAL ROUND((${nowMs - spanMs} + s.seq * ${stepMs}) * 1000) MICROSECOND`;
-    const status = `CASE WHEN s.seq > ${firstProcessing} THEN 'processing' WHEN s.seq > ${firstBacklog} THEN 'pending' WHEN s.seq % ${shape.deadEvery} = 7 THEN 'dead' ELSE 'done' END`;
+    const status = `CASE WHEN s.seq > ${firstProcessing} THEN 'processing' WHEN s.seq > ${firstBacklog} THEN 'pending' WHEN s.seq % ${shape.deadEvery} = 1 THEN 'dead' ELSE 'done' END`;
     await knex.raw(
       `INSERT INTO webhook_outbox
          (partner, event_id, event_type, payload, headers, status, attempts, next_attempt_at, locked_by, locked_until, last_error, received_at, processed_at)
