@@ -57,8 +57,8 @@ if (databaseKinds().includes('mysql')) {
       const admin = createOutboxAdmin({ knex, dialect: dialectOf(knex), clock: systemClock });
       const filters = [
         [{ status: 'dead' as const }, ['idx_webhook_outbox_status_id']],
-        [{ partner: 'partner-07' }, ['idx_webhook_outbox_partner_id', 'idx_webhook_outbox_partner_status_id']],
-        [{ partner: 'partner-07', status: 'dead' as const }, ['idx_webhook_outbox_partner_status_id']],
+        [{ partner: 'partner-07' }, ['idx_webhook_outbox_partner_id']],
+        [{ partner: 'partner-07', status: 'dead' as const }, ['idx_webhook_outbox_stats', 'idx_webhook_outbox_partner_id']],
       ] as const;
       for (const [filter, keys] of filters) {
         const [plan] = await plansOf(knex, () => admin.list(filter));
@@ -96,7 +96,9 @@ if (databaseKinds().includes('mysql')) {
       expectIndexed(dedupe, 'prune dedupe', ['idx_webhook_dedupe_received']);
       expect(dedupe!.map((l) => l.key?.split('|')[0])).to.deep.equal(['idx_webhook_dedupe_received', 'idx_webhook_outbox_event']);
       const [replay] = await plansOf(knex, () => selectDeadIds(knex, dialect, { partner: 'partner-03', afterId: 0, limit: 1000 }));
-      expectIndexed(replay, 'replay dead', ['idx_webhook_outbox_partner_status_id']);
+      expectIndexed(replay, 'replay dead', ['idx_webhook_outbox_stats', 'idx_webhook_outbox_partner_id']);
+      const [replayAll] = await plansOf(knex, () => selectDeadIds(knex, dialect, { afterId: 0, limit: 1000 }));
+      expectIndexed(replayAll, 'replay all dead', ['idx_webhook_outbox_status_id']);
     });
 
     it('stops a time-limited read on the server when its limit passes', async () => {
@@ -121,7 +123,7 @@ if (databaseKinds().includes('mysql')) {
       const replay = [...text.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim()).find((sql) => /^UPDATE/i.test(sql));
       expect(replay).to.be.a('string');
       const forPartner = replay!.replace(/'acme'/g, "'partner-05'").replace(/LIMIT 1000/g, 'LIMIT 100');
-      const forAll = forPartner.replace(/\n\s*AND partner = 'partner-05'/g, '');
+      const forAll = forPartner.replace(/\s*AND partner = 'partner-05'/g, '');
       expect(forAll).not.to.include('partner-05');
       for (const sql of [forPartner, forAll]) {
         const trx = await knex.transaction();
@@ -134,8 +136,9 @@ if (databaseKinds().includes('mysql')) {
         } finally {
           await trx.rollback();
         }
-        // 100 rows replayed, plus the next index entries InnoDB looks at to find the range's end.
-        expect(locked, sql).to.be.within(100, 120);
+        // Per replayed row its index entry and its row, plus the next entry that ends the range;
+        // a statement walking the primary key locks thousands here.
+        expect(locked, sql).to.be.within(100, 2 * 100 + 10);
       }
     });
   });
