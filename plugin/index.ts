@@ -24,7 +24,7 @@ import { createPartnerDirectory } from './partners/partner-directory.js';
 import { createLease } from './retention/lease.js';
 import { createRetention, retentionLeaseMs } from './retention/retention.js';
 import { createDeadCount } from './observe/dead-count.js';
-import { countDeadBefore, countDeadSince, readBacklog } from './store/backlog.js';
+import { countDeadBefore, countDeadSince, pingDatabase, readBacklog } from './store/backlog.js';
 import { createDbClock } from './store/db-clock.js';
 import { dialectOf } from './store/dialect.js';
 import { assertSupportedServer, migrateLatest } from './store/migrate.js';
@@ -128,7 +128,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   const partners = createPartnerAdmin({ knex, dialect, secretBox: config.secretBox, clock, onChange: () => directory.invalidate() });
 
   const health = createHealthCheck({
-    ping: () => knex.raw('SELECT 1'),
+    ping: () => pingDatabase(knex),
     readBacklog: backlog,
     queueDepth,
     clock,

@@ -18,6 +18,11 @@ export interface Backlog {
   overdueSeconds: number | null;
 }
 
+/** The health check's "does the database answer" query. */
+export function pingDatabase(knex: Knex): Promise<unknown> {
+  return knex.raw('SELECT 1');
+}
+
 /** Reads that a caller abandons after a deadline also stop on the server after it. */
 export interface ReadLimits {
   timeLimitMs?: number | undefined;

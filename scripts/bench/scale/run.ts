@@ -21,7 +21,7 @@ import { claimDue, recoverExpiredLeases } from '../../../plugin/store/outbox.js'
 import type { Logger } from '../../../plugin/types.js';
 import { packageRoot } from '../../build-manifest.js';
 import { planOf, recordStatements } from './plans.js';
-import { DEFAULT_SHAPE, seedOutbox } from './seed.js';
+import { DEFAULT_SHAPE, SEEDED_ERROR, seedOutbox } from './seed.js';
 
 interface Args {
   rows: number;
@@ -133,7 +133,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     rows.push(await time(knex, `dba.md: ${nameOf(sql)}`, () => knex.raw(sql)));
   }
   const partner = args.partner;
-  const [{ id: deadId } = { id: 0 }] = await knex('webhook_outbox').select('id').where({ status: 'dead', partner }).orderBy('id').limit(1);
+  const [{ id: deadId } = { id: 0 }] = await knex('webhook_outbox').select('id').where({ status: 'dead' }).orderBy('id').limit(1);
   rows.push(await time(knex, 'outbox stats', () => admin.stats()));
   rows.push(await time(knex, 'outbox list (no filter)', () => admin.list({})));
   for (const status of ['pending', 'processing', 'done', 'dead'] as const) {
@@ -155,6 +155,12 @@ export async function main(argv: readonly string[]): Promise<void> {
   const replay = await timeOnce(knex, `outbox replay --status dead --partner ${partner}`, () => admin.replayWhere({ status: 'dead', partner }));
   const replayed = (replay.result as { replayed: number }).replayed;
   rows.push({ ...replay, note: `${replayed} rows, ${Math.round(replayed / (replay.ms / 1000))} rows/s` });
+  // Put the seeded dead rows back, so that a later run (--reuse) finds the same shape.
+  await knex.raw(
+    `UPDATE webhook_outbox SET status = 'dead', attempts = 10, processed_at = received_at + INTERVAL 3 HOUR
+     WHERE status = 'pending' AND last_error = ? AND attempts = 0`,
+    [SEEDED_ERROR],
+  );
 
   for (const phase of ['webhook_outbox', 'webhook_dedupe'] as const) {
     rows.push(await prunePhase(knex, admin, phase, args.pruneRows));

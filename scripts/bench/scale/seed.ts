@@ -25,6 +25,9 @@ export const DEFAULT_SHAPE: Omit<SeedShape, 'rows'> = Object.freeze({
 
 const CHUNK = 100_000;
 
+/** The last_error of seeded dead rows, by which the run finds them again after replaying some. */
+export const SEEDED_ERROR = 'Error: upstream answered 500 on the last attempt';
+
 /**
  * Seeds `shape.rows` outbox rows and their dedupe rows the way issue 16's DBA did: spread evenly over
  * `days` days (ids grow with time), 2 % dead, 20 partners, random event ids, the newest rows still
@@ -59,7 +62,7 @@ export async function seedOutbox(knex: Knex, shape: SeedShape, log: (line: strin
               CASE WHEN t.status <> 'processing' THEN NULL
                    WHEN t.seq <= ${firstProcessing + shape.expiredLeases} THEN t.received_at - INTERVAL 1 HOUR
                    ELSE UTC_TIMESTAMP(3) + INTERVAL 1 HOUR END,
-              IF(t.status = 'dead', 'Error: upstream answered 500 on the last attempt', NULL),
+              IF(t.status = 'dead', '${SEEDED_ERROR}', NULL),
               t.received_at,
               CASE t.status WHEN 'done' THEN t.received_at + INTERVAL 2 SECOND WHEN 'dead' THEN t.received_at + INTERVAL 3 HOUR ELSE NULL END
        FROM (SELECT s.seq,
