@@ -22,6 +22,7 @@ import { createHealthCheck, type HealthReport } from './observe/health.js';
 import { defaultLogger } from './observe/logger.js';
 import { createMetrics } from './observe/metrics.js';
 import { createOutboxFigures } from './observe/outbox-figures.js';
+import { sharedRead } from './observe/shared-read.js';
 import { fanOutTelemetry } from './observe/telemetry.js';
 import { createOutboxAdmin, type OutboxAdmin } from './outbox/outbox-admin.js';
 import { createPartnerAdmin, type PartnerAdmin } from './partners/partner-admin.js';
@@ -29,7 +30,8 @@ import { createPartnerDirectory } from './partners/partner-directory.js';
 import { knownSignatureHeaders } from './providers/partner-scheme.js';
 import { createLease } from './retention/lease.js';
 import { createRetention, retentionLeaseMs } from './retention/retention.js';
-import { countDeadSince, readBacklog } from './store/backlog.js';
+import { createDeadCount } from './observe/dead-count.js';
+import { countDeadBefore, countDeadSince, pingDatabase, readBacklog } from './store/backlog.js';
 import { createDbClock } from './store/db-clock.js';
 import { dialectOf } from './store/dialect.js';
 import { assertSupportedServer, migrateLatest } from './store/migrate.js';
@@ -65,6 +67,8 @@ export interface WebhooksPlugin {
 }
 
 const RETENTION_LEASE = 'retention';
+/** How often the running dead-row figure recounts the rows that died before its base time. */
+const DEAD_RECOUNT_MS = 60_000;
 
 export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   const config = resolveConfig(options);
@@ -79,11 +83,26 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   // Scrape-time figures read the dispatcher, created below: they are only called once the plugin exists.
   const queueDepth = () => dispatcher.depth;
   const metricsRegistry = config.metricsRegistry ?? new Registry();
-  // Scrapes read the backlog (pending, processing, dead) only: counting done rows would scan an index
-  // of millions of rows every 15 s. Throughput is in the attempts counter instead.
+  // Scrapes, probes and alerts read the backlog (pending, processing, dead) only: counting done rows
+  // would scan an index of millions of rows every 15 s (throughput is in the attempts counter). One
+  // read serves them all for health.cacheMs; the server stops it at the same deadline the caller
+  // gives up at; and the dead figure is a running one, so its cost does not grow with the dead rows.
+  const timeLimit = { timeLimitMs: dbTimeoutMs };
+  const deadCount = createDeadCount({
+    countBefore: (beforeMs) => countDeadBefore(knex, dialect, beforeMs, timeLimit),
+    countSince: (sinceMs) => countDeadSince(knex, sinceMs, dialect, timeLimit),
+    dbNow: () => dbClock.now(),
+    clock,
+    recountMs: DEAD_RECOUNT_MS,
+  });
+  const backlog = sharedRead(() => readBacklog(knex, dialect, { ...timeLimit, countDead: deadCount }), {
+    clock,
+    abandonAfterMs: Math.max(30_000, dbTimeoutMs * 10),
+    freshForMs: settings.health.cacheMs,
+  });
   const outboxFigures = createOutboxFigures({
     stats: async () => {
-      const { pending, processing, dead, oldestPendingAgeSeconds } = await readBacklog(knex, dialect);
+      const { pending, processing, dead, oldestPendingAgeSeconds } = await backlog();
       return { byStatus: { pending, processing, dead }, oldestPendingAgeSeconds };
     },
     clock,
@@ -122,15 +141,15 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   // Changes made through this instance apply to it at once; other processes see them within the cache time.
   const partners = createPartnerAdmin({ knex, dialect, secretBox: config.secretBox, clock, onChange: () => directory.invalidate() });
 
-  const backlog = () => readBacklog(knex, dialect);
   const health = createHealthCheck({
-    ping: () => knex.raw('SELECT 1'),
+    ping: () => pingDatabase(knex),
     readBacklog: backlog,
     queueDepth,
     unreadableSecrets: async () => secretKeyReport((await directory.refresh()).values(), config.secretBox !== null).unreadable,
     clock,
     maxPendingAgeSeconds: settings.health.maxPendingAgeSeconds,
     timeoutMs: dbTimeoutMs,
+    cacheMs: settings.health.cacheMs,
   });
   const alerts = createAlertMonitor({
     thresholds: settings.alerts,
@@ -138,7 +157,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     read: alertFiguresReader(
       {
         overdueSeconds: async () => (await backlog()).overdueSeconds,
-        deadRowsSince: (sinceMs) => countDeadSince(knex, sinceMs),
+        deadRowsSince: (sinceMs) => countDeadSince(knex, sinceMs, dialect, timeLimit),
         attempts: attemptWindow,
         dbNow: () => dbClock.now(),
         timeoutMs: dbTimeoutMs,
@@ -189,7 +208,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
       }
       await assertSupportedServer(knex, dialect);
       if (!settings.retention.enabled) {
-        logger.info('retention is off: done outbox rows and dedupe rows stay until `crm-webhooks outbox prune` (or retention: { enabled: true })');
+        logger.warn('retention is off: done outbox rows and dedupe rows stay until `crm-webhooks outbox prune`, and the tables grow without bound');
       }
       const pool = poolWarning(knex, { concurrency: settings.processing.concurrency, maxConcurrentCommits: settings.ingest.maxConcurrentCommits });
       if (pool) logger.warn(pool);

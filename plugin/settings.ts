@@ -59,9 +59,10 @@ const processing = z
 
 const retention = z
   .object({
-    enabled: z.boolean().default(false).describe('Prune in the background (one process at a time).'),
-    dedupeDays: z.number().positive().default(30).describe('Dedupe rows are kept this many days.'),
-    doneDays: z.number().positive().default(7).describe('Done outbox rows are kept this many days; dead rows are never pruned automatically.'),
+    enabled: z.boolean().default(true).describe('Prune in the background (one process at a time); false leaves the tables growing until `outbox prune`.'),
+    dedupeDays: z.number().positive().default(30).describe('Dedupe rows are kept this many days, and never fewer than doneDays; those of unfinished events stay while their outbox row does.'),
+    doneDays: z.number().positive().default(7).describe('Done outbox rows are kept this many days.'),
+    deadDays: z.number().positive().optional().describe('Dead outbox rows that died this many days ago are deleted too; unset (the default) keeps them until replayed or pruned by hand.'),
     intervalMs: int(1000).default(60 * 60 * 1000).describe('Time between background prunes.'),
     batchSize: int(1, 100_000).default(1000).describe('Rows deleted per short transaction.'),
   })
@@ -70,7 +71,8 @@ const retention = z
 const health = z
   .object({
     maxPendingAgeSeconds: z.number().positive().default(600).describe('/_health answers 503 when a pending event has been due for longer than this without being processed (a retry waiting for its backoff is not late).'),
-    timeoutMs: int(1).default(1000).describe('/_health answers 503 when the database takes longer; also bounds the database figures of /_metrics and of alerts.'),
+    timeoutMs: int(1).default(1000).describe('/_health answers 503 when the database takes longer; also bounds the database figures of /_metrics and of alerts (the server stops such a query after it too).'),
+    cacheMs: int(0, 60_000).default(1000).describe('/_health and /_metrics reuse database figures read less than this long ago, so a flood of probes costs one query per period.'),
   })
   .prefault({});
 

@@ -39,6 +39,8 @@ export interface HealthDeps {
   clock: Clock;
   maxPendingAgeSeconds: number;
   timeoutMs: number;
+  /** Figures (and the ping) read less than this long ago are answered again without a query. */
+  cacheMs?: number;
 }
 
 /**
@@ -53,18 +55,21 @@ export interface HealthDeps {
  */
 export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport> {
   const abandonAfterMs = Math.max(30_000, deps.timeoutMs * 10);
+  const freshForMs = deps.cacheMs ?? 0;
   const ping = sharedRead(deps.ping, { clock: deps.clock, abandonAfterMs });
-  const backlog = sharedRead(deps.readBacklog, { clock: deps.clock, abandonAfterMs });
+  const backlog = sharedRead(deps.readBacklog, { clock: deps.clock, abandonAfterMs, freshForMs });
 
-  async function measurePing(): Promise<number | null> {
-    const started = deps.clock.now();
-    try {
+  // The measured latency is what is reused, not the ping's promise (a reused promise would read as
+  // 0 ms); a failed ping is not reused.
+  const measuredPing = sharedRead(
+    async () => {
+      const started = deps.clock.now();
       await withTimeout(ping(), deps.timeoutMs, 'the database ping');
       return Math.max(0, deps.clock.now() - started);
-    } catch {
-      return null;
-    }
-  }
+    },
+    { clock: deps.clock, abandonAfterMs, freshForMs },
+  );
+  const measurePing = (): Promise<number | null> => measuredPing().catch(() => null);
 
   return async () => {
     const [latencyMs, figures, unreadable] = await Promise.all([

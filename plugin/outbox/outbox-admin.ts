@@ -5,15 +5,15 @@ import { createDbClock } from '../store/db-clock.js';
 import type { Dialect } from '../store/dialect.js';
 import { OUTBOX_STATUSES, type Clock, type OutboxStatus } from '../types.js';
 import type { BatchProgress } from './batches.js';
-import { findOutboxRow, listOutboxRows } from './list.js';
-import { pruneDedupeRows, pruneDoneRows, type PrunedTable } from './prune.js';
+import { findOutboxRow, listOutboxRows } from '../store/outbox-list.js';
+import type { OutboxRowDetail, OutboxRowView } from '../store/outbox-rows.js';
+import { readOutboxStats, type OutboxStats } from '../store/outbox-stats.js';
+import { pruneDedupeRows, pruneFinishedRows, type PrunedTable } from './prune.js';
 import { replayDead, replayIds, type ReplayResult } from './replay.js';
-import type { OutboxRowDetail, OutboxRowView } from './rows.js';
-import { readOutboxStats, type OutboxStats } from './stats.js';
 
 export type { BatchProgress } from './batches.js';
-export type { OutboxRowDetail, OutboxRowView } from './rows.js';
-export type { OutboxStats } from './stats.js';
+export type { OutboxRowDetail, OutboxRowView } from '../store/outbox-rows.js';
+export type { OutboxStats } from '../store/outbox-stats.js';
 export type { ReplayResult } from './replay.js';
 
 export interface OutboxAdminDeps {
@@ -36,7 +36,20 @@ export interface BatchOptions<P> {
 
 export interface PruneOptions extends BatchOptions<BatchProgress & { table: PrunedTable }> {
   doneOlderThanMs: number;
+  /** The dedupe window: never applied shorter than doneOlderThanMs (see dedupeWindowMs). */
   dedupeOlderThanMs: number;
+  /** Dead rows that died longer ago than this go too; undefined keeps them until replayed. */
+  deadOlderThanMs?: number | undefined;
+}
+
+/**
+ * The one rule for how long dedupe rows stay, whichever way pruning runs (CLI, admin or background
+ * retention): the dedupe window, and never less than done rows are kept. A dedupe row pruned while
+ * its done row is still there would let a redelivery in as a new event and apply it twice. Dedupe
+ * rows of dead (and other unfinished) events stay as long as their outbox row, whatever the window.
+ */
+export function dedupeWindowMs(options: { dedupeOlderThanMs: number; doneOlderThanMs: number }): number {
+  return Math.max(options.dedupeOlderThanMs, options.doneOlderThanMs);
 }
 
 export interface OutboxAdmin {
@@ -123,12 +136,17 @@ export function createOutboxAdmin(deps: OutboxAdminDeps): OutboxAdmin {
 
     async prune(options) {
       const doneWindow = checkWindow('doneOlderThanMs', options.doneOlderThanMs);
-      const dedupeWindow = checkWindow('dedupeOlderThanMs', options.dedupeOlderThanMs);
+      const dedupeWindow = dedupeWindowMs({ dedupeOlderThanMs: checkWindow('dedupeOlderThanMs', options.dedupeOlderThanMs), doneOlderThanMs: doneWindow });
+      const deadWindow = options.deadOlderThanMs === undefined ? undefined : checkWindow('deadOlderThanMs', options.deadOlderThanMs);
       const batchSize = checkInt('batchSize', options.batchSize, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE);
       const now = await dbNow();
       const common = { batchSize, signal: options.signal, onProgress: options.onProgress };
-      // Outbox first: dedupe rows of done events pruned in the same run become free to go right after.
-      const outbox = await pruneDoneRows(knex, dialect, { ...common, cutoffMs: now - doneWindow });
+      // Outbox first: dedupe rows of events pruned in the same run become free to go right after.
+      let outbox = await pruneFinishedRows(knex, dialect, 'done', { ...common, cutoffMs: now - doneWindow });
+      if (deadWindow !== undefined && !outbox.interrupted) {
+        const dead = await pruneFinishedRows(knex, dialect, 'dead', { ...common, cutoffMs: now - deadWindow });
+        outbox = { changed: outbox.changed + dead.changed, batches: outbox.batches + dead.batches, interrupted: dead.interrupted };
+      }
       if (outbox.interrupted) return { outbox: outbox.changed, dedupe: 0, batches: outbox.batches, interrupted: true };
       const dedupe = await pruneDedupeRows(knex, dialect, { ...common, cutoffMs: now - dedupeWindow });
       return { outbox: outbox.changed, dedupe: dedupe.changed, batches: outbox.batches + dedupe.batches, interrupted: dedupe.interrupted };

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../store/dialect.js';
-import { OUTBOX_TABLE } from '../store/inbox.js';
-import { toDbTime } from '../store/time.js';
+import { countDead, replayDeadIds, replayOne, selectDeadIds, statusesOf } from '../store/outbox-replay.js';
 import { chunks, runBatches, type BatchProgress, type BatchRun } from './batches.js';
 
 export interface ReplayResult {
@@ -15,35 +14,15 @@ const SKIP_REASONS: Readonly<Record<string, string>> = Object.freeze({
   pending: 'already pending and due',
 });
 
-/**
- * Back to pending, due now, with a fresh attempt budget. `last_error` stays so the admin can still
- * see why it died until the next attempt overwrites it.
- */
-function replayChanges(nowMs: number) {
-  const now = toDbTime(nowMs);
-  return { status: 'pending', attempts: 0, next_attempt_at: now, locked_by: null, locked_until: null, processed_at: null };
-}
-
-/**
- * Replays rows one conditional UPDATE each: the WHERE on status means a row a worker claimed in the
- * meantime (processing) or finished (done) is never overwritten, on either database, without locks.
- */
+/** Replays rows one conditional UPDATE each, then says why each of the others was left alone. */
 export async function replayIds(knex: Knex, ids: readonly number[], nowMs: number): Promise<ReplayResult> {
-  const now = toDbTime(nowMs);
   const replayed: number[] = [];
   for (const id of ids) {
-    const changed = await knex(OUTBOX_TABLE)
-      .where('id', id)
-      .andWhere((q) => q.where('status', 'dead').orWhere((p) => p.where('status', 'pending').andWhere('next_attempt_at', '>', now)))
-      .update(replayChanges(nowMs));
-    if (changed > 0) replayed.push(id);
+    if (await replayOne(knex, id, nowMs)) replayed.push(id);
   }
   const left = ids.filter((id) => !replayed.includes(id));
   const statuses = new Map<number, string>();
-  for (const part of chunks(left)) {
-    const rows: Array<{ id: number | string; status: string }> = await knex(OUTBOX_TABLE).select('id', 'status').whereIn('id', part);
-    for (const row of rows) statuses.set(Number(row.id), row.status);
-  }
+  for (const part of chunks(left)) for (const [id, status] of await statusesOf(knex, part)) statuses.set(id, status);
   const skipped = left.map((id) => {
     const status = statuses.get(id);
     const reason = status === undefined ? 'not found' : SKIP_REASONS[status] ?? `status changed to ${status} meanwhile; try again`;
@@ -64,35 +43,22 @@ export interface ReplayDeadOptions {
  * is visited once, even if a replayed event dies again while the run is still going.
  */
 export async function replayDead(knex: Knex, dialect: Dialect, nowMs: number, options: ReplayDeadOptions): Promise<BatchRun> {
-  const dead = () => {
-    const query = knex(OUTBOX_TABLE).where('status', 'dead');
-    return options.partner ? query.andWhere('partner', options.partner) : query;
-  };
-  const total = options.onProgress ? await countRows(dead()) : null;
+  const total = options.onProgress ? await countDead(knex, options.partner) : null;
   options.onProgress?.({ done: 0, total });
   let lastId = 0;
   return runBatches<number>(
     {
       async next(limit) {
-        const rows: Array<{ id: number | string }> = await dead().andWhere('id', '>', lastId).select('id').orderBy('id').limit(limit);
-        const ids = rows.map((r) => Number(r.id));
+        const ids = await selectDeadIds(knex, dialect, { partner: options.partner, afterId: lastId, limit });
         lastId = ids.at(-1) ?? lastId;
         return ids;
       },
-      apply: (ids) =>
-        knex.transaction(async (trx) => {
-          let changed = 0;
-          for (const part of chunks(ids)) {
-            changed += await trx(OUTBOX_TABLE).whereIn('id', part).andWhere('status', 'dead').update(replayChanges(nowMs));
-          }
-          return changed;
-        }, dialect.shortTransaction),
+      async apply(ids) {
+        let changed = 0;
+        for (const part of chunks(ids, 1000)) changed += await replayDeadIds(knex, part, nowMs);
+        return changed;
+      },
     },
     { batchSize: options.batchSize, signal: options.signal, onBatch: (done) => options.onProgress?.({ done, total }) },
   );
-}
-
-export async function countRows(query: Knex.QueryBuilder): Promise<number> {
-  const row: { n: number | string } | undefined = await query.clone().clearSelect().clearOrder().count({ n: '*' }).first();
-  return Number(row?.n ?? 0);
 }

@@ -20,8 +20,8 @@ export const retentionLeaseMs = (intervalMs: number) => Math.max(2 * intervalMs,
 /**
  * Background pruning of done outbox rows and expired dedupe rows, in one process at a time: the
  * process holding the lease keeps it (renewing it every run, and during a long prune) and prunes every
- * `intervalMs`; the others only check whether it expired (its holder died). Dead rows are never
- * pruned here: they wait for a replay or a deliberate `outbox prune`. stop() lets a running prune
+ * `intervalMs`; the others only check whether it expired (its holder died). Dead rows are pruned
+ * only when `deadDays` is set; otherwise they wait for a replay or a deliberate `outbox prune`. stop() lets a running prune
  * finish its current batch, then gives the lease back.
  */
 export function createRetention(deps: RetentionDeps) {
@@ -53,6 +53,7 @@ export function createRetention(deps: RetentionDeps) {
       const result = await deps.prune({
         doneOlderThanMs: settings.doneDays * DAY_MS,
         dedupeOlderThanMs: settings.dedupeDays * DAY_MS,
+        deadOlderThanMs: settings.deadDays === undefined ? undefined : settings.deadDays * DAY_MS,
         batchSize: settings.batchSize,
         signal: controller.signal,
       });

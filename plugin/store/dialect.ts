@@ -31,6 +31,11 @@ export interface Dialect {
    * SQLite has one writer and no such levels (knex would warn).
    */
   readonly shortTransaction: Readonly<Knex.TransactionConfig>;
+  /**
+   * A SELECT the server itself stops after `ms`, for reads that a caller abandons on a deadline
+   * (health, metrics, alerts): without it the abandoned query runs on and holds a connection.
+   */
+  limitStatementTime(sql: string, ms: number): string;
 }
 
 // MySQL server error numbers (https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html)
@@ -86,6 +91,12 @@ const mysql: Dialect = Object.freeze({
   rawRows: <T>(raw: unknown) => (raw as [T[]])[0],
   readOptions: Object.freeze({ dateStrings: true }),
   shortTransaction: Object.freeze({ isolationLevel: 'read committed' as const }),
+  limitStatementTime: (sql: string, ms: number) => {
+    const limit = Math.max(1, Math.ceil(ms));
+    // One text for both servers: MariaDB runs what is inside /*M! ... */ and ignores the /*+ */ hint;
+    // MySQL 8 ignores /*M! ... */ as a comment and obeys MAX_EXECUTION_TIME (SELECT only).
+    return `/*M!100108 SET STATEMENT max_statement_time=${limit / 1000} FOR */ ${sql.replace(/^\s*select\b/i, `select /*+ MAX_EXECUTION_TIME(${limit}) */`)}`;
+  },
 });
 
 const sqlite: Dialect = Object.freeze({
@@ -98,6 +109,8 @@ const sqlite: Dialect = Object.freeze({
   rawRows: <T>(raw: unknown) => raw as T[],
   readOptions: Object.freeze({}),
   shortTransaction: Object.freeze({}),
+  // better-sqlite3 runs in this thread: a deadline cannot fire before the statement ends anyway.
+  limitStatementTime: (sql: string) => sql,
 });
 
 export function dialectOf(knex: Knex): Dialect {

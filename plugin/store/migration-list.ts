@@ -6,6 +6,9 @@ import * as createLocks from '../../migrations/20261201000001_create_webhook_loc
 import * as addDedupeBodySha256 from '../../migrations/20261202000100_add_webhook_dedupe_body_sha256.js';
 import * as addDedupeBodyIndex from '../../migrations/20261202000101_add_webhook_dedupe_body_index.js';
 import * as addPartnersRevision from '../../migrations/20261202000102_add_webhook_partners_revision.js';
+import * as indexOutboxForLists from '../../migrations/20261202000200_index_outbox_for_lists_and_sweeps.js';
+import * as backfillProcessedAt from '../../migrations/20261202000201_backfill_outbox_processed_at.js';
+import * as pinCollations from '../../migrations/20261202000202_pin_collations_and_comment_ids.js';
 
 export interface NamedMigration {
   name: string;
@@ -26,4 +29,7 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261202000100_add_webhook_dedupe_body_sha256', ...addDedupeBodySha256 },
   { name: '20261202000101_add_webhook_dedupe_body_index', ...addDedupeBodyIndex },
   { name: '20261202000102_add_webhook_partners_revision', ...addPartnersRevision },
+  { name: '20261202000200_index_outbox_for_lists_and_sweeps', ...indexOutboxForLists },
+  { name: '20261202000201_backfill_outbox_processed_at', ...backfillProcessedAt },
+  { name: '20261202000202_pin_collations_and_comment_ids', ...pinCollations },
 ]);

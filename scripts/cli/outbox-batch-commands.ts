@@ -9,6 +9,9 @@ import { createProgress, type ProgressReporter } from './progress.js';
 
 type WithAdmin = <T>(work: (admin: OutboxAdmin) => Promise<T>) => Promise<T>;
 
+/** The retention default (settings.ts retention.dedupeDays): the CLI cannot see a host's settings. */
+const DEDUPE_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+
 const batchSizeOption = () =>
   new Option('--batch-size <n>', 'rows per short transaction').argParser(wholeNumber(1, 100_000)).default(DEFAULT_BATCH_SIZE);
 
@@ -88,19 +91,22 @@ export function registerReplayCommand(outbox: Command, ctx: CommandContext, with
 
 export function registerPruneCommand(outbox: Command, ctx: CommandContext, withAdmin: WithAdmin): void {
   leafCommand(outbox, 'prune', 'delete done events and expired dedupe rows older than a duration')
-    .requiredOption('--older-than <duration>', 'age to keep: 45s, 90m, 12h, 30d, 2w', duration)
+    .requiredOption('--older-than <duration>', 'done events older than this go: 45s, 90m, 12h, 30d, 2w', duration)
+    .option('--dedupe-window <duration>', 'dedupe rows are kept this long, and never less than --older-than (the retention default)', duration, DEDUPE_WINDOW_MS)
+    .option('--dead-older-than <duration>', 'dead events that died longer ago than this go too (default: dead events stay)', duration)
     .addOption(batchSizeOption())
     .addHelpText(
       'after',
-      `\nPending, processing and dead events are never deleted, nor the dedupe rows of such events (so a\nredelivery of a dead event stays a duplicate). A pruned dedupe row lets a redelivery of that event\nin again: keep at least as long as partners may redeliver (default retention: 30d).\n${INTERRUPT_HELP}`,
+      `\nPending and processing events are never deleted, dead ones only with --dead-older-than, and the dedupe\nrows of unfinished events never (so a redelivery of a dead event stays a duplicate). A pruned dedupe\nrow lets a redelivery of that event in again, so dedupe rows keep the dedupe window (30d unless\n--dedupe-window says otherwise) even when --older-than is shorter.\n${INTERRUPT_HELP}`,
     )
-    .action(async (options: { json?: boolean; olderThan: number; batchSize: number }) => {
+    .action(async (options: { json?: boolean; olderThan: number; dedupeWindow: number; deadOlderThan?: number; batchSize: number }) => {
       const output = ctx.output(options);
       const result = await batched(ctx, output.json, (signal, progress) =>
         withAdmin((admin) =>
           admin.prune({
             doneOlderThanMs: options.olderThan,
-            dedupeOlderThanMs: options.olderThan,
+            dedupeOlderThanMs: options.dedupeWindow,
+            deadOlderThanMs: options.deadOlderThan,
             batchSize: options.batchSize,
             signal,
             onProgress: (p) => progress.update(`pruning ${p.table}`, p.done, p.total),
@@ -108,7 +114,7 @@ export function registerPruneCommand(outbox: Command, ctx: CommandContext, withA
         ),
       );
       output.result(result, (r) => {
-        const what = `${plural(r.outbox, 'done outbox row')} and ${plural(r.dedupe, 'dedupe row')} in ${plural(r.batches, 'batch', 'batches')}`;
+        const what = `${plural(r.outbox, options.deadOlderThan === undefined ? 'done outbox row' : 'done or dead outbox row')} and ${plural(r.dedupe, 'dedupe row')} in ${plural(r.batches, 'batch', 'batches')}`;
         return r.interrupted ? `Interrupted: deleted ${what}; run the command again to continue.` : `Deleted ${what}.`;
       });
     });

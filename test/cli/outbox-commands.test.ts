@@ -107,6 +107,23 @@ describeEachDatabase('crm-webhooks outbox', (db) => {
     expect(parseJson(again)).to.deep.equal({ outbox: 0, dedupe: 0, batches: 0, interrupted: false });
   });
 
+  it('prune --older-than 7d keeps dedupe rows for the 30-day dedupe window, and dead rows unless asked', async () => {
+    await seedEvents(db().knex, [
+      { eventId: 'done-10d', status: 'done', receivedAgoMs: 10 * DAY_MS },
+      { eventId: 'done-40d', status: 'done', receivedAgoMs: 40 * DAY_MS },
+      { eventId: 'dead-10d', status: 'dead', receivedAgoMs: 10 * DAY_MS },
+    ]);
+    const ids = async (table: string) => (await db().knex(table).select('event_id').orderBy('event_id')).map((r: { event_id: string }) => r.event_id);
+    const run = await cli(['outbox', 'prune', '--older-than', '7d', '--json']);
+    expect(parseJson(run)).to.deep.equal({ outbox: 2, dedupe: 1, batches: 2, interrupted: false });
+    expect(await ids('webhook_outbox')).to.deep.equal(['dead-10d']);
+    expect(await ids('webhook_dedupe')).to.deep.equal(['dead-10d', 'done-10d']);
+    const dead = await cli(['outbox', 'prune', '--older-than', '7d', '--dead-older-than', '7d', '--dedupe-window', '7d', '--json']);
+    expect(parseJson(dead)).to.deep.equal({ outbox: 1, dedupe: 2, batches: 2, interrupted: false });
+    expect(await ids('webhook_outbox')).to.deep.equal([]);
+    expect(await ids('webhook_dedupe')).to.deep.equal([]);
+  });
+
   it('stops a prune after the current batch on Ctrl-C, says what it did and exits 130', async function () {
     this.timeout(60_000);
     await seedEvents(db().knex, many(3000, 'old', { status: 'done', receivedAgoMs: 40 * DAY_MS }));

@@ -17,7 +17,8 @@ describeEachDatabase('GET /_health', (db) => {
   let host: TestHost;
 
   before(async () => {
-    host = await startTestHost(db().knex, { health: { maxPendingAgeSeconds: 600, timeoutMs: 500 } });
+    // cacheMs 0: each test changes the rows and looks at the figures at once.
+    host = await startTestHost(db().knex, { health: { maxPendingAgeSeconds: 600, timeoutMs: 500, cacheMs: 0 } });
     await host.plugin.partners.add({ slug: 'acme', secret: SECRET });
   });
   after(async () => host?.close());
@@ -48,6 +49,23 @@ describeEachDatabase('GET /_health', (db) => {
     expect(body).to.include({ status: 'degraded', backlog: 3 });
     expect(body.overdueSeconds).to.be.at.least(2 * 3600 - 5);
     expect(body.database).to.have.property('reachable', true);
+  });
+
+  it('serves a flood of probes from one read of the database figures per health.cacheMs', async () => {
+    const cached = await startTestHost(db().knex, { health: { cacheMs: 60_000 } });
+    const statements: string[] = [];
+    const record = (data: { sql: string }) => statements.push(data.sql);
+    try {
+      const first = await getHealth(cached);
+      await seedOutboxRow(db().knex, { eventId: 'health-cached', status: 'dead' });
+      db().knex.on('query', record);
+      const again = await Promise.all([getHealth(cached), getHealth(cached), getHealth(cached)]);
+      expect(statements).to.deep.equal([]);
+      for (const probe of again) expect(probe.body).to.include({ status: first.body.status, dead: first.body.dead });
+    } finally {
+      db().knex.removeListener('query', record);
+      await cached.close();
+    }
   });
 
   it('answers 503 down when the database is unreachable', async () => {

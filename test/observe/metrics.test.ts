@@ -18,7 +18,8 @@ describeEachDatabase('metrics', (db) => {
   const send = (slug: string, payload: object, secret = SECRET) => post(host.url(slug), signedPost('hmac-sha256', secret, payload));
 
   before(async () => {
-    host = await startTestHost(db().knex, { processing: { maxAttempts: 1, pollIntervalMs: 20, maxPollIntervalMs: 100 } });
+    // cacheMs 0: the tests scrape right after changing the rows.
+    host = await startTestHost(db().knex, { processing: { maxAttempts: 1, pollIntervalMs: 20, maxPollIntervalMs: 100 }, health: { cacheMs: 0 } });
     await host.plugin.partners.add({ slug: 'acme', secret: SECRET });
     await host.plugin.partners.add({ slug: 'sleepy', secret: SECRET });
     await host.plugin.partners.setEnabled('sleepy', false);

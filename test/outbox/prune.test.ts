@@ -62,11 +62,28 @@ describeEachDatabase('outbox prune', (db) => {
     expect(await dedupeIds()).to.deep.equal(['ten-days']);
   });
 
-  it('deletes the dedupe row of a done event even while the done row itself is kept longer', async () => {
+  // Issue 16: one rule for the dedupe window. A dedupe row pruned while its done row is kept would let
+  // a redelivery in as a second outbox row for the same event, applied twice.
+  it('keeps the dedupe row of a done event as long as the done row is kept, even past the dedupe window', async () => {
     await seedEvents(db().knex, [{ eventId: 'done-40d', status: 'done', receivedAgoMs: 40 * DAY_MS }]);
     const result = await admin.prune({ doneOlderThanMs: 60 * DAY_MS, dedupeOlderThanMs: 30 * DAY_MS });
-    expect(result).to.include({ outbox: 0, dedupe: 1 });
+    expect(result).to.include({ outbox: 0, dedupe: 0 });
     expect(await outboxIds()).to.deep.equal(['done-40d']);
+    expect(await dedupeIds()).to.deep.equal(['done-40d']);
+  });
+
+  it('deletes dead rows only given a dead window, then their dedupe rows once past the dedupe window', async () => {
+    await seedEvents(db().knex, [
+      { eventId: 'dead-100d', status: 'dead', receivedAgoMs: 100 * DAY_MS },
+      { eventId: 'dead-20d', status: 'dead', receivedAgoMs: 20 * DAY_MS },
+      { eventId: 'dead-5d', status: 'dead', receivedAgoMs: 5 * DAY_MS },
+    ]);
+    expect(await admin.prune(month)).to.include({ outbox: 0, dedupe: 0 });
+    const result = await admin.prune({ ...month, deadOlderThanMs: 10 * DAY_MS });
+    expect(result).to.include({ outbox: 2, dedupe: 1 });
+    expect(await outboxIds()).to.deep.equal(['dead-5d']);
+    // dead-20d's dedupe row stays for the 30-day window, so a redelivery is still a duplicate.
+    expect(await dedupeIds()).to.deep.equal(['dead-20d', 'dead-5d']);
   });
 
   it('works in batches: 2,500 rows per table with batches of 1,000 take 3 batches each', async function () {

@@ -1,5 +1,5 @@
 import type { OutboxStatus } from '../types.js';
-import { fromDbTime, fromDbTimeOrNull } from '../store/time.js';
+import { fromDbTime, fromDbTimeOrNull } from './time.js';
 
 /** One outbox row as admins see it, without the (possibly large) payload and headers. Times are ISO-8601 UTC. */
 export interface OutboxRowView {

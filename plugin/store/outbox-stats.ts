@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import type { Dialect } from '../store/dialect.js';
-import { OUTBOX_TABLE } from '../store/inbox.js';
-import { oldestPendingAgeSeconds } from '../store/backlog.js';
+import type { Dialect } from './dialect.js';
+import { OUTBOX_TABLE } from './inbox.js';
+import { oldestPendingAgeSeconds } from './backlog.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../types.js';
 
 export interface OutboxStats {

@@ -1,0 +1,212 @@
+/**
+ * npm run bench:scale -- [--rows N] [--url mysql://...] [--reuse] [--prune-rows N]
+ *
+ * Issue 16's scale run: seeds N outbox rows and their dedupe rows (default 2,000,000) into a MariaDB
+ * database of its own, then times every docs/dba.md query, every `outbox` CLI command (through the
+ * same OutboxAdmin functions the CLI calls), the admin list with each filter, /_health, /_metrics,
+ * the dead-rows alert count, one claim, lease recovery and both prune phases, each printed with its
+ * EXPLAIN access type and key. Not part of `npm test`: speed belongs here, not in assertions.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import os from 'node:os';
+import type { Knex } from 'knex';
+import { createWebhooksPlugin } from '../../../plugin/index.js';
+import { createOutboxAdmin } from '../../../plugin/outbox/outbox-admin.js';
+import { countDeadSince, readBacklog } from '../../../plugin/store/backlog.js';
+import { openDatabase } from '../../../plugin/store/connect.js';
+import { dialectOf } from '../../../plugin/store/dialect.js';
+import { migrateLatest } from '../../../plugin/store/migrate.js';
+import { claimDue, recoverExpiredLeases } from '../../../plugin/store/outbox.js';
+import type { Logger } from '../../../plugin/types.js';
+import { packageRoot } from '../../build-manifest.js';
+import { planOf, recordStatements } from './plans.js';
+import { DEFAULT_SHAPE, SEEDED_ERROR, seedOutbox } from './seed.js';
+
+interface Args {
+  rows: number;
+  url: string;
+  reuse: boolean;
+  pruneRows: number;
+  partner: string;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { rows: 2_000_000, url: process.env.WEBHOOKS_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crmwh_scale_bench', reuse: false, pruneRows: 20_000, partner: 'partner-07' };
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (flag === '--rows') args.rows = Number(value), (i += 1);
+    else if (flag === '--url') args.url = String(value), (i += 1);
+    else if (flag === '--prune-rows') args.pruneRows = Number(value), (i += 1);
+    else if (flag === '--partner') args.partner = String(value), (i += 1);
+    else if (flag === '--reuse') args.reuse = true;
+    else throw new Error(`unknown argument ${flag}; use --rows N, --url URL, --prune-rows N, --partner SLUG, --reuse`);
+  }
+  if (!Number.isSafeInteger(args.rows) || args.rows < 10_000) throw new Error('--rows must be a whole number of at least 10000');
+  return args;
+}
+
+const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };
+
+interface Row {
+  what: string;
+  ms: number;
+  plan: string;
+  note?: string;
+}
+
+/** Median of three warm runs (after one warm-up), with the plan of the statements the first sent. */
+async function time(knex: Knex, what: string, work: () => Promise<unknown>, options: { reps?: number; pauseMs?: number } = {}): Promise<Row> {
+  const reps = options.reps ?? 3;
+  const { statements } = await recordStatements(knex, work);
+  const samples: number[] = [];
+  for (let i = 0; i < reps; i += 1) {
+    if (options.pauseMs) await new Promise((r) => setTimeout(r, options.pauseMs));
+    const started = performance.now();
+    await work();
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  return { what, ms: samples[Math.floor(samples.length / 2)]!, plan: await planOf(knex, statements) };
+}
+
+/** Times a write once (it changes the data), with its plan. */
+async function timeOnce(knex: Knex, what: string, work: () => Promise<unknown>): Promise<Row & { result: unknown }> {
+  const started = performance.now();
+  const { statements, result } = await recordStatements(knex, work);
+  const ms = performance.now() - started;
+  return { what, ms, plan: await planOf(knex, statements), result };
+}
+
+function sqlBlocks(): string[] {
+  const text = readFileSync(join(packageRoot(), 'docs', 'dba.md'), 'utf8');
+  return [...text.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
+}
+
+/** The first comment-free line of a documented query, to name it in the table. */
+const nameOf = (sql: string) => sql.replace(/\s+/g, ' ').slice(0, 60);
+
+async function prepare(args: Args, log: (line: string) => void): Promise<Knex> {
+  const url = new URL(args.url);
+  const database = url.pathname.replace(/^\//, '');
+  if (!/bench|scale/.test(database)) throw new Error(`refusing to seed "${database}": name the database with "bench" or "scale" in it`);
+  const adminUrl = new URL(args.url);
+  adminUrl.pathname = '/mysql';
+  const admin = openDatabase(adminUrl.toString(), { poolMax: 1 });
+  if (!args.reuse) {
+    await admin.raw(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin.raw(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4`);
+  }
+  await admin.destroy();
+  const knex = openDatabase(args.url, { poolMax: 4 });
+  const started = Date.now();
+  const applied = await migrateLatest(knex, dialectOf(knex));
+  if (args.reuse && applied.length > 0) log(`applied ${applied.join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (!args.reuse) await seedOutbox(knex, { rows: args.rows, ...DEFAULT_SHAPE }, log);
+  return knex;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const seedStarted = Date.now();
+  const knex = await prepare(args, log);
+  const dialect = dialectOf(knex);
+  const clock = { now: () => Date.now() };
+  const admin = createOutboxAdmin({ knex, dialect, clock });
+  const plugin = createWebhooksPlugin({ knex, logger: silent });
+  // Printed as they come: a run at 2,000,000 rows takes a while, and a late failure keeps the rest.
+  const rows = {
+    push(row: Row) {
+      process.stdout.write(`| ${row.what} | ${row.ms.toFixed(1)} | ${row.plan || '-'}${row.note ? ` (${row.note})` : ''} |\n`);
+    },
+  };
+  const [[version]] = (await knex.raw('SELECT VERSION() AS v, @@innodb_buffer_pool_size AS pool')) as [[{ v: string; pool: string }]];
+  const [[counts]] = (await knex.raw('SELECT (SELECT COUNT(*) FROM webhook_outbox) AS outbox, (SELECT COUNT(*) FROM webhook_dedupe) AS dedupe')) as [[{ outbox: number; dedupe: number }]];
+  log(`seeded/reused in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s: ${counts.outbox} outbox rows, ${counts.dedupe} dedupe rows`);
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.versions.node}, ${version.v}, buffer pool ${Math.round(Number(version.pool) / 2 ** 20)} MiB`;
+  process.stdout.write(`\nScale run: ${counts.outbox} outbox rows, ${counts.dedupe} dedupe rows; ${machine}\n\n`);
+  process.stdout.write('| operation | ms | plan (table access/key) |\n| --- | ---: | --- |\n');
+
+  for (const sql of sqlBlocks().filter((b) => /^SELECT/i.test(b))) {
+    rows.push(await time(knex, `dba.md: ${nameOf(sql)}`, () => knex.raw(sql)));
+  }
+  const partner = args.partner;
+  const [{ id: deadId } = { id: 0 }] = await knex('webhook_outbox').select('id').where({ status: 'dead' }).orderBy('id').limit(1);
+  rows.push(await time(knex, 'outbox stats', () => admin.stats()));
+  rows.push(await time(knex, 'outbox list (no filter)', () => admin.list({})));
+  for (const status of ['pending', 'processing', 'done', 'dead'] as const) {
+    rows.push(await time(knex, `outbox list --status ${status}`, () => admin.list({ status })));
+  }
+  rows.push(await time(knex, `outbox list --partner ${partner}`, () => admin.list({ partner })));
+  rows.push(await time(knex, `outbox list --partner ${partner} --status dead`, () => admin.list({ partner, status: 'dead' })));
+  rows.push(await time(knex, `outbox list --partner ${partner} --status pending`, () => admin.list({ partner, status: 'pending' })));
+  rows.push(await time(knex, 'outbox show <id>', () => admin.show(Number(deadId))));
+  rows.push(await time(knex, 'health figures (uncached)', () => readBacklog(knex, dialect)));
+  rows.push(await time(knex, 'GET /_health', () => plugin.health(), { pauseMs: 1100 }));
+  rows.push(await time(knex, 'GET /_metrics', () => plugin.metrics.metrics(), { pauseMs: 1100 }));
+  rows.push(await time(knex, 'dead_rows_added alert count (300 s)', () => countDeadSince(knex, Date.now() - 300_000)));
+  rows.push(await time(knex, 'lease recovery (nothing expired)', () => recoverExpiredLeases(knex, { nowMs: Date.now() - 86_400_000, maxAttempts: 10 })));
+  rows.push(await timeOnce(knex, 'lease recovery (20 expired)', () => recoverExpiredLeases(knex, { nowMs: Date.now(), maxAttempts: 10 })));
+  rows.push(await timeOnce(knex, 'claim (100 rows)', () => claimDue(knex, dialect, { lockedBy: 'scale-bench', nowMs: Date.now(), leaseMs: 60_000, limit: 100 })));
+  rows.push(await timeOnce(knex, 'outbox replay <id>', () => admin.replay([Number(deadId)])));
+
+  const replay = await timeOnce(knex, `outbox replay --status dead --partner ${partner}`, () => admin.replayWhere({ status: 'dead', partner }));
+  const replayed = (replay.result as { replayed: number }).replayed;
+  rows.push({ ...replay, note: `${replayed} rows, ${Math.round(replayed / (replay.ms / 1000))} rows/s` });
+  // Put the seeded dead rows back, so that a later run (--reuse) finds the same shape.
+  await knex.raw(
+    `UPDATE webhook_outbox SET status = 'dead', attempts = 10, processed_at = received_at + INTERVAL 3 HOUR
+     WHERE status = 'pending' AND last_error = ? AND attempts = 0`,
+    [SEEDED_ERROR],
+  );
+
+  for (const phase of ['webhook_outbox', 'webhook_dedupe'] as const) {
+    rows.push(await prunePhase(knex, admin, phase, args.pruneRows));
+  }
+
+  await knex.destroy();
+}
+
+/**
+ * Runs one prune phase until `budget` rows went (the other phase given a window nothing falls in),
+ * with a 7-day window as the README's example. The time to the first progress report is what the
+ * progress total cost; the rate is over the deleting alone.
+ */
+async function prunePhase(knex: Knex, admin: ReturnType<typeof createOutboxAdmin>, phase: 'webhook_outbox' | 'webhook_dedupe', budget: number): Promise<Row> {
+  const controller = new AbortController();
+  const week = 7 * 86_400_000;
+  const never = 3650 * 86_400_000;
+  let firstReportMs: number | null = null;
+  let deleted = 0;
+  const started = performance.now();
+  const { statements } = await recordStatements(knex, () =>
+    admin.prune({
+      doneOlderThanMs: phase === 'webhook_outbox' ? week : never,
+      dedupeOlderThanMs: phase === 'webhook_dedupe' ? week : never,
+      batchSize: 1000,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.table !== phase) return;
+        firstReportMs ??= performance.now();
+        deleted = p.done;
+        if (p.done >= budget) controller.abort();
+      },
+    }),
+  );
+  const ended = performance.now();
+  const countMs = (firstReportMs ?? started) - started;
+  const rate = deleted / ((ended - (firstReportMs ?? started)) / 1000);
+  return {
+    what: `prune ${phase === 'webhook_outbox' ? 'done rows' : 'dedupe rows'} (7d, batches of 1000)`,
+    ms: ended - started,
+    plan: await planOf(knex, statements),
+    note: `${deleted} rows, ${Math.round(rate)} rows/s; ${countMs.toFixed(0)} ms before the first batch`,
+  };
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`bench:scale failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

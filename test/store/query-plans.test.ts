@@ -1,0 +1,145 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import { createOutboxAdmin } from '../../plugin/outbox/outbox-admin.js';
+import { countDeadBefore, countDeadSince, readBacklog } from '../../plugin/store/backlog.js';
+import { dialectOf } from '../../plugin/store/dialect.js';
+import { migrateLatest } from '../../plugin/store/migrate.js';
+import { recoverExpiredLeases } from '../../plugin/store/outbox.js';
+import { selectExpiredDedupe, selectFinished } from '../../plugin/store/outbox-prune.js';
+import { selectDeadIds } from '../../plugin/store/outbox-replay.js';
+import { systemClock } from '../../plugin/types.js';
+import { explain, recordStatements, type PlanLine } from '../../scripts/bench/scale/plans.js';
+import { DEFAULT_SHAPE, seedOutbox } from '../../scripts/bench/scale/seed.js';
+import { packageRoot } from '../../scripts/build-manifest.js';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../helpers/databases.js';
+
+const DAY_MS = 86_400_000;
+
+/** The EXPLAIN lines of every statement `work` sends. */
+async function plansOf(knex: Knex, work: () => Promise<unknown>): Promise<PlanLine[][]> {
+  const { statements } = await recordStatements(knex, work);
+  const plans: PlanLine[][] = [];
+  for (const statement of statements) plans.push(await explain(knex, statement));
+  return plans.filter((p) => p.length > 0);
+}
+
+/** A plan that reads an index range (or a few keys) and neither scans a whole table or index nor sorts. */
+function expectIndexed(plan: PlanLine[] | undefined, what: string, keys: readonly string[]): void {
+  expect(plan, `${what}: no plan`).to.be.an('array').that.is.not.empty;
+  for (const line of plan!) {
+    const label = `${what}: ${JSON.stringify(line)}`;
+    // MariaDB may add a rowid filter ("ref|filter") built from another index: still no scan.
+    expect(line.type, label).to.match(/^(ref|range|eq_ref|const|ref_or_null|index_merge)(\|filter)?$/);
+    expect(line.extra, label).not.to.match(/filesort|temporary|materializ/i);
+  }
+  expect(plan![0]!.key?.split('|')[0], what).to.be.oneOf(keys as string[]);
+}
+
+// EXPLAIN's output and the statement-time limit are MySQL/MariaDB's: these run where the suite has one.
+if (databaseKinds().includes('mysql')) {
+  describe('query plans at scale [MySQL/MariaDB]', function () {
+    this.timeout(120_000);
+    let database: TestDatabase;
+    let knex: Knex;
+
+    before(async () => {
+      database = await createTestDatabase('mysql');
+      knex = database.knex;
+      await migrateLatest(knex, dialectOf(knex));
+      // Big enough that the optimizer prefers a full scan wherever no index serves a query.
+      await seedOutbox(knex, { ...DEFAULT_SHAPE, rows: 40_000, deadEvery: 4, payloadBytes: 100 }, () => undefined);
+    });
+    after(async () => database?.destroy());
+
+    it('lists rows for every filter through an index, newest first without sorting', async () => {
+      const admin = createOutboxAdmin({ knex, dialect: dialectOf(knex), clock: systemClock });
+      const filters = [
+        [{ status: 'dead' as const }, ['idx_webhook_outbox_status_id']],
+        [{ partner: 'partner-07' }, ['idx_webhook_outbox_partner_id']],
+        [{ partner: 'partner-07', status: 'dead' as const }, ['idx_webhook_outbox_stats', 'idx_webhook_outbox_partner_id']],
+      ] as const;
+      for (const [filter, keys] of filters) {
+        const [plan] = await plansOf(knex, () => admin.list(filter));
+        expectIndexed(plan, `list ${JSON.stringify(filter)}`, keys);
+      }
+      const [unfiltered] = await plansOf(knex, () => admin.list({}));
+      expect(unfiltered![0]).to.include({ key: 'PRIMARY' });
+      expect(unfiltered![0]!.extra).not.to.match(/filesort/);
+    });
+
+    it('counts the dead rows of the alert and of /_health through (status, processed_at)', async () => {
+      const dialect = dialectOf(knex);
+      const [since] = await plansOf(knex, () => countDeadSince(knex, Date.now() - 300_000, dialect, { timeLimitMs: 1000 }));
+      expectIndexed(since, 'countDeadSince', ['idx_webhook_outbox_finished']);
+      const [before] = await plansOf(knex, () => countDeadBefore(knex, dialect, Date.now() - 60_000));
+      expectIndexed(before, 'countDeadBefore', ['idx_webhook_outbox_finished', 'idx_webhook_outbox_status_id']);
+      for (const plan of await plansOf(knex, () => readBacklog(knex, dialect, { countDead: async () => 0 }))) {
+        for (const line of plan) expect(line.type, JSON.stringify(line)).not.to.be.oneOf(['ALL', 'index']);
+      }
+    });
+
+    it('finds expired leases through (status, locked_until)', async () => {
+      const [plan] = await plansOf(knex, () => recoverExpiredLeases(knex, { nowMs: Date.now() - DAY_MS, maxAttempts: 10 }));
+      expectIndexed(plan, 'lease recovery', ['idx_webhook_outbox_lease']);
+    });
+
+    it('reads each prune and replay batch as an index range, probing the outbox by event for dedupe rows', async () => {
+      const dialect = dialectOf(knex);
+      const cutoffMs = Date.now() - 7 * DAY_MS;
+      const [done] = await plansOf(knex, () => selectFinished(knex, dialect, { status: 'done', cutoffMs, after: null, limit: 1000 }));
+      expectIndexed(done, 'prune done, first batch', ['idx_webhook_outbox_finished']);
+      const [doneNext] = await plansOf(knex, () => selectFinished(knex, dialect, { status: 'done', cutoffMs, after: '2000-01-01 00:00:00.000', limit: 1000 }));
+      expectIndexed(doneNext, 'prune done, next batch', ['idx_webhook_outbox_finished']);
+      const [dedupe] = await plansOf(knex, () => selectExpiredDedupe(knex, dialect, { cutoffMs, after: null, limit: 1000 }));
+      expectIndexed(dedupe, 'prune dedupe', ['idx_webhook_dedupe_received']);
+      expect(dedupe!.map((l) => l.key?.split('|')[0])).to.deep.equal(['idx_webhook_dedupe_received', 'idx_webhook_outbox_event']);
+      const [replay] = await plansOf(knex, () => selectDeadIds(knex, dialect, { partner: 'partner-03', afterId: 0, limit: 1000 }));
+      expectIndexed(replay, 'replay dead', ['idx_webhook_outbox_stats', 'idx_webhook_outbox_partner_id']);
+      const [replayAll] = await plansOf(knex, () => selectDeadIds(knex, dialect, { afterId: 0, limit: 1000 }));
+      expectIndexed(replayAll, 'replay all dead', ['idx_webhook_outbox_status_id']);
+    });
+
+    it('stops a time-limited read on the server when its limit passes', async () => {
+      const sql = dialectOf(knex).limitStatementTime('SELECT SLEEP(5) AS slept', 200);
+      // MariaDB fails the statement (1969); MySQL's SLEEP returns 1 when interrupted. Unlimited, it returns 0 after 5 s.
+      const outcome = await knex.raw(sql).then(
+        ([rows]: [Array<{ slept: number }>]) => `slept:${rows[0]!.slept}`,
+        (error: { errno?: number }) => `error:${error.errno}`,
+      );
+      expect(outcome).to.be.oneOf(['error:1969', 'error:3024', 'slept:1']);
+    });
+
+    it('compares status byte for byte, so DEAD or "dead " match nothing', async () => {
+      const count = async (status: string) => Number((await knex('webhook_outbox').where('status', status).count({ n: '*' }))[0]!.n);
+      expect(await count('dead')).to.be.above(0);
+      expect(await count('DEAD')).to.equal(0);
+      expect(await count('dead ')).to.equal(0);
+    });
+
+    it('locks only its own batch with the documented hand replay', async () => {
+      const text = readFileSync(join(packageRoot(), 'docs', 'dba.md'), 'utf8');
+      const replay = [...text.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!.trim()).find((sql) => /^UPDATE/i.test(sql));
+      expect(replay).to.be.a('string');
+      const forPartner = replay!.replace(/'acme'/g, "'partner-05'").replace(/LIMIT 1000/g, 'LIMIT 100');
+      const forAll = forPartner.replace(/\s*AND partner = 'partner-05'/g, '');
+      expect(forAll).not.to.include('partner-05');
+      for (const sql of [forPartner, forAll]) {
+        const trx = await knex.transaction();
+        let locked: number;
+        try {
+          const [result] = (await trx.raw(sql)) as [{ affectedRows: number }];
+          expect(result.affectedRows).to.equal(100);
+          const [[row]] = (await trx.raw('SELECT trx_rows_locked AS n FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()')) as [[{ n: number }]];
+          locked = Number(row!.n);
+        } finally {
+          await trx.rollback();
+        }
+        // Per replayed row its index entry and its row, plus the next entry that ends the range;
+        // a statement walking the primary key locks thousands here.
+        expect(locked, sql).to.be.within(100, 2 * 100 + 10);
+      }
+    });
+  });
+}
