@@ -147,7 +147,10 @@ export const HMAC_PRESETS: readonly Preset[] = [
       signature: { from: 'header:x-zendesk-webhook-signature' },
       algorithm: 'hmac-sha256',
       encoding: 'base64',
+      // Zendesk's pages say timestamp + body; the example on its event-connectors page validates
+      // only as body + timestamp. Both are accepted (an ISO timestamp never ends a JSON body).
       content: ['timestamp', 'body'],
+      alternateContent: ['body', 'timestamp'],
       timestamp: { from: 'header:x-zendesk-webhook-signature-timestamp', format: 'iso' },
       id: ['header:x-zendesk-webhook-invocation-id', 'body:id'],
       type: ['body:type'],
@@ -157,8 +160,8 @@ export const HMAC_PRESETS: readonly Preset[] = [
     signature: 'X-Zendesk-Webhook-Signature: base64 HMAC-SHA256 of timestamp + body, X-Zendesk-Webhook-Signature-Timestamp (ISO 8601)',
     idType: 'id X-Zendesk-Webhook-Invocation-Id (else body id), type body type',
     tolerance: 'partner tolerance, both ways',
-    caveats: 'trigger webhooks have admin-defined bodies: set --type-from if they carry a type',
-    source: 'https://developer.zendesk.com/documentation/webhooks/verifying/',
+    caveats: 'docs say timestamp+body, the published example is body+timestamp: both accepted; trigger webhooks have admin-defined bodies',
+    source: 'https://developer.zendesk.com/documentation/event-connectors/webhooks/verifying/ (NodeJS verification example)',
   },
   {
     name: 'intercom',

@@ -51,6 +51,8 @@ export const signatureSpecSchema = z
     /** How the partner's secret becomes key bytes; `whsec` is base64 with an optional `whsec_` prefix. */
     secret: z.enum(['utf8', 'hex', 'base64', 'whsec']).default('utf8'),
     content: z.array(contentPartSchema).min(1).max(16),
+    /** A second accepted template, for a provider whose docs and examples disagree on the order (Zendesk). */
+    alternateContent: z.array(contentPartSchema).min(1).max(16).optional(),
     timestamp: z
       .object({
         from: z.string().max(256).refine((s) => HEADER.test(s) || BODY.test(s) || PAIR.test(s), 'expected header:<name>, body:<path> or pair:<key>'),
@@ -68,7 +70,7 @@ export const signatureSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
-    const needs = (part: string) => spec.content.some((p) => p === part);
+    const needs = (part: string) => [...spec.content, ...(spec.alternateContent ?? [])].some((p) => p === part);
     if (needs('timestamp') && !spec.timestamp) ctx.addIssue({ code: 'custom', path: ['timestamp'], message: 'the content signs a timestamp but no timestamp location is given' });
     if (needs('id') && !spec.id) ctx.addIssue({ code: 'custom', path: ['id'], message: 'the content signs the event id but no id location is given' });
     if (spec.timestamp?.from.startsWith('pair:') && !spec.signature.pairs) {
@@ -97,5 +99,6 @@ export function parseSignatureSpec(value: unknown): { ok: true; spec: SignatureS
 
 /** Whether a spec signs something that makes a replay a different request (dedupe on the body hash is then not needed). */
 export function specSignsIdOrTimestamp(spec: SignatureSpec): boolean {
-  return spec.content.some((p) => p === 'id' || p === 'timestamp');
+  const signs = (parts: readonly ContentPart[]) => parts.some((p) => p === 'id' || p === 'timestamp');
+  return signs(spec.content) && (spec.alternateContent === undefined || signs(spec.alternateContent));
 }

@@ -220,12 +220,14 @@ export function createSpecScheme(spec: SignatureSpec, context: SpecContext = {})
       if (typeof found !== 'string' && typeof found !== 'number') return FAIL_MISSING;
       id = String(found);
     }
-    const content = contentOf(spec.content, { rawBody, timestamp, id, method: method ?? 'POST' }, headers, body);
-    if (content === null) return FAIL_INVALID;
+    const values = { rawBody, timestamp, id, method: method ?? 'POST' };
+    const templates = spec.alternateContent ? [spec.content, spec.alternateContent] : [spec.content];
+    const contents = templates.map((t) => contentOf(t, values, headers, body)).filter((c): c is (string | Buffer)[] => c !== null);
+    if (contents.length === 0) return FAIL_INVALID;
 
     const keys = secrets.map((s) => specKey(spec, s)).flatMap((k) => (k.ok ? [k.key] : []));
-    if (spec.algorithm === 'ecdsa-p256-sha256') return verifyEcdsa(keys, content, parsed.candidates) ? { ok: true } : FAIL_INVALID;
-    const expected = keys.flatMap((k) => (k.kind === 'bytes' ? [digest(spec, k.bytes, content)] : []));
+    if (spec.algorithm === 'ecdsa-p256-sha256') return contents.some((c) => verifyEcdsa(keys, c, parsed.candidates)) ? { ok: true } : FAIL_INVALID;
+    const expected = contents.flatMap((content) => keys.flatMap((k) => (k.kind === 'bytes' ? [digest(spec, k.bytes, content)] : [])));
     const candidates = parsed.candidates.filter((c) => c.length === DIGEST_BYTES[spec.algorithm]);
     return anyBytesEqual(expected, candidates) ? { ok: true } : FAIL_INVALID;
   }

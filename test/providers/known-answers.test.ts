@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { PRESET_NAMES } from '../../plugin/providers/presets.js';
+import { describeEachDatabase } from '../helpers/databases.js';
+import { startTestHost, type TestHost } from '../helpers/host.js';
+import { post } from '../helpers/requests.js';
+import { flipBodyByte, KNOWN_ANSWERS } from './known-answers.js';
+
+describe('provider known answers: coverage', () => {
+  it('has a published or documented example for every preset', () => {
+    expect(KNOWN_ANSWERS.map((k) => k.preset)).to.have.members([...PRESET_NAMES]);
+  });
+});
+
+/**
+ * Each preset's example sent through the plugin's HTTP app: the original gets past the signature
+ * check (202, with the id the preset should find), and the same request with one signed byte
+ * changed is refused with 401.
+ */
+describeEachDatabase('provider known answers over HTTP', (db) => {
+  let host: TestHost;
+  let nowMs = 0;
+  before(async () => {
+    host = await startTestHost(db().knex, { clock: { now: () => nowMs } });
+  });
+  after(async () => {
+    await host?.close();
+  });
+
+  for (const example of KNOWN_ANSWERS) {
+    describe(`${example.preset} (${example.source})`, () => {
+      const slug = `kat-${example.preset}`;
+      before(async () => {
+        nowMs = example.nowMs;
+        await host.plugin.partners.add({ slug, preset: example.preset, secret: example.secret, settings: example.settings ?? {} });
+      });
+      beforeEach(() => {
+        nowMs = example.nowMs;
+      });
+
+      it('accepts the example and finds its event id', async () => {
+        const response = await post(host.url(slug), { body: example.body, headers: { 'content-type': example.contentType, ...example.headers } });
+        expect(response.body).to.deep.equal({ status: 'accepted', id: example.id });
+        expect(response.status).to.equal(202);
+      });
+
+      it('refuses the example with one signed byte changed (401)', async () => {
+        const changed = (example.tamper ?? ((r) => flipBodyByte(r)))({ headers: example.headers, body: example.body });
+        expect(changed.body).to.not.equal(example.body);
+        const response = await post(host.url(slug), { body: changed.body, headers: { 'content-type': example.contentType, ...changed.headers } });
+        expect(response.status).to.equal(401);
+      });
+    });
+  }
+});
