@@ -50,6 +50,20 @@ const WORKING: Record<string, Build> = {
     app.use(plugin.koaMiddleware());
     app.use(koaBody());
   }),
+  'Strapi-like: the README\'s global::webhooks before strapi::body (koa-body), inside strapi::errors': koaHost((app, plugin) => {
+    let webhooks: WebhooksPlugin | undefined; // set by "bootstrap", as in the README
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch {
+        ctx.status = 500;
+        ctx.body = { error: 'strapi::errors caught it' };
+      }
+    });
+    app.use((ctx, next) => (webhooks ? webhooks.koaMiddleware()(ctx, next) : next()));
+    app.use(koaBody());
+    webhooks = plugin;
+  }),
   'Express with express.json({ verify }) before nodeHandler()': expressHost((app, plugin) => {
     app.use(
       express.json({
