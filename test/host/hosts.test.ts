@@ -51,7 +51,7 @@ const WORKING: Record<string, Build> = {
     app.use(koaBody());
   }),
   'Strapi-like: the README\'s global::webhooks before strapi::body (koa-body), inside strapi::errors': koaHost((app, plugin) => {
-    let webhooks: WebhooksPlugin | undefined; // set by "bootstrap", as in the README
+    const strapi: { webhooks?: WebhooksPlugin } = {}; // set by "bootstrap", as in the README
     app.use(async (ctx, next) => {
       try {
         await next();
@@ -60,9 +60,9 @@ const WORKING: Record<string, Build> = {
         ctx.body = { error: 'strapi::errors caught it' };
       }
     });
-    app.use((ctx, next) => (webhooks ? webhooks.koaMiddleware()(ctx, next) : next()));
+    app.use((ctx, next) => (strapi.webhooks ? strapi.webhooks.koaMiddleware()(ctx, next) : next()));
     app.use(koaBody());
-    webhooks = plugin;
+    strapi.webhooks = plugin;
   }),
   'Express with express.json({ verify }) before nodeHandler()': expressHost((app, plugin) => {
     app.use(
