@@ -7,7 +7,7 @@ import { healthRoute } from './http/health-route.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { receiveRoute } from './http/receive-route.js';
 import { ADMIN_PERMISSIONS, requirePermission } from './http/admin-auth.js';
-import { koaMiddleware } from './host/koa-middleware.js';
+import { DEFAULT_MOUNT_PATH, koaMiddleware } from './host/koa-middleware.js';
 import { nodeHandler, type NodeHandler, type NodeHandlerOptions } from './host/node-handler.js';
 import { poolWarning } from './host/pool-check.js';
 import { secretKeyReport } from './partners/secret-key-report.js';
@@ -190,9 +190,16 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     admin: adminRoutes({ partners, outbox, authorize: config.authorize, dialect, logger, retryAfterSeconds: settings.receive.retryAfterSeconds }),
   });
 
+  const koaMiddlewares = new Map<string, Koa.Middleware>();
+
   return {
     app,
-    koaMiddleware: (mountPath) => koaMiddleware(app, mountPath),
+    // One middleware per path, so a host may call koaMiddleware() on every request (Strapi's global middleware does).
+    koaMiddleware: (mountPath = DEFAULT_MOUNT_PATH) => {
+      let middleware = koaMiddlewares.get(mountPath);
+      if (!middleware) koaMiddlewares.set(mountPath, (middleware = koaMiddleware(app, mountPath)));
+      return middleware;
+    },
     nodeHandler: (handlerOptions) => nodeHandler(app, handlerOptions),
     instanceId: config.instanceId,
     partners,

@@ -3,7 +3,9 @@ import type { Logger } from '../types.js';
 /** How a host's logger takes a line: pino/bunyan `(fields, message)` or winston/console `(message, meta)`. */
 export type LoggerStyle = 'object-first' | 'message-first';
 
-type LogMethod = (...args: unknown[]) => unknown;
+/** `never[]` so that any logging function fits, whatever parameter types its own typings declare. */
+type LogMethod = (...args: never[]) => unknown;
+type Call = (...args: unknown[]) => unknown;
 
 /** What a host may pass as `logger`: anything with info, warn and error; debug and child are optional. */
 export interface HostLogger {
@@ -11,7 +13,7 @@ export interface HostLogger {
   warn: LogMethod;
   error: LogMethod;
   debug?: LogMethod;
-  child?: (bindings: Record<string, unknown>) => unknown;
+  child?: (bindings: never) => unknown;
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -40,7 +42,7 @@ export function adaptLogger(host: HostLogger, style: LoggerStyle = detectLoggerS
 
 function wrap(host: HostLogger, style: LoggerStyle, bindings: Record<string, unknown>): Logger {
   const at = (level: (typeof LEVELS)[number]) => {
-    const method = host[level];
+    const method = host[level] as Call | undefined;
     if (typeof method !== 'function') return () => undefined; // a logger without debug drops debug lines
     return (first: object | string, msg?: string): void => {
       const fields = typeof first === 'string' ? bindings : { ...bindings, ...plain(first as Record<string, unknown>) };

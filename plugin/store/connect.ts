@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { ConfigError } from '../errors.js';
@@ -58,10 +58,33 @@ export function knexConfigFromUrl(url: string, options: { poolMax?: number } = {
       charset: 'utf8mb4',
       timezone: 'Z',
       connectTimeout: 5000,
+      ...tlsOptions(parsed.searchParams),
     },
     pool: { min: 0, max: options.poolMax ?? 10 },
     acquireConnectionTimeout: 10_000,
   };
+}
+
+/**
+ * TLS for managed MySQL (RDS, Cloud SQL, Azure), from the URL's query: `ssl=true` verifies the
+ * server against the system's CAs; `ssl-ca=/path/ca.pem` against that bundle. A certificate that
+ * does not verify is always refused: there is no option to turn the check off.
+ */
+function tlsOptions(query: URLSearchParams): { ssl?: { ca?: string; rejectUnauthorized: true } } {
+  for (const key of query.keys()) {
+    if (key !== 'ssl' && key !== 'ssl-ca') throw new ConfigError(`DATABASE_URL option "${key}" is not supported: use ssl=true or ssl-ca=/path/to/ca.pem`);
+  }
+  const ssl = query.get('ssl');
+  const caPath = query.get('ssl-ca');
+  if (ssl !== null && ssl !== 'true' && ssl !== 'false') throw new ConfigError('DATABASE_URL option ssl must be true or false');
+  if (caPath) {
+    try {
+      return { ssl: { ca: readFileSync(caPath, 'utf8'), rejectUnauthorized: true } };
+    } catch (error) {
+      throw new ConfigError(`DATABASE_URL option ssl-ca: cannot read ${caPath}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return ssl === 'true' ? { ssl: { rejectUnauthorized: true } } : {};
 }
 
 export interface OpenOptions {

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { systemClock, type Clock } from '../../plugin/types.js';
 import type { CliIo, CommandContext } from './context.js';
 import { DEFAULT_DATABASE_URL, withDatabase } from './database.js';
+import { resolveDatabaseUrl, withEnvFile } from './database-url.js';
 import { describeFailure, EXIT_USAGE } from './failure.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerOutboxCommands } from './outbox-commands.js';
@@ -12,8 +13,9 @@ import { registerPresetsCommand } from './presets-command.js';
 
 const PROGRAM_HELP = `
 Environment:
-  DATABASE_URL          mysql://user:password@host:3306/database or sqlite:path/to/file.sqlite
-                        (default: ${DEFAULT_DATABASE_URL})
+  DATABASE_URL          mysql://user:password@host:3306/database or sqlite:path/to/file.sqlite;
+                        TLS: mysql://...?ssl=true (system CAs) or ?ssl-ca=/path/to/ca.pem
+                        (required outside this repository; --demo: ${DEFAULT_DATABASE_URL})
   WEBHOOKS_SECRET_KEY   32-byte key (64 hex characters or base64) encrypting partner secrets at rest
 
 Exit codes: 0 done, 1 failed, 2 usage error, 130 interrupted (Ctrl-C).`;
@@ -35,10 +37,11 @@ function packageVersion(): string {
  */
 export async function runCli(argv: readonly string[], io: CliIo, clock: Clock = systemClock): Promise<number> {
   const state = { exitCode: 0, current: 'crm-webhooks' };
+  const global = { demo: false };
   const ctx: CommandContext = {
     io,
     clock,
-    withDatabase: (work) => withDatabase(io.env.DATABASE_URL || DEFAULT_DATABASE_URL, work),
+    withDatabase: (work) => withDatabase(resolveDatabaseUrl(ctx.io.env, { demo: global.demo, cwd: io.proc.cwd() }), work),
     output: (options) => createOutput(io, options.json === true),
     setExitCode: (code) => {
       state.exitCode = code;
@@ -55,7 +58,15 @@ export async function runCli(argv: readonly string[], io: CliIo, clock: Clock = 
       outputError: () => undefined,
     })
     .showSuggestionAfterError(true)
-    .addHelpText('after', PROGRAM_HELP);
+    // Not --env-file: Node 20 takes that flag for itself even after the script's name.
+    .option('--config <path>', 'an env file (KEY=VALUE lines, e.g. the host\'s .env) to read DATABASE_URL and WEBHOOKS_SECRET_KEY from; the environment wins')
+    .option('--demo', 'without DATABASE_URL, use the demo\'s SQLite file')
+    .addHelpText('after', PROGRAM_HELP)
+    .hook('preAction', () => {
+      const options = program.opts<{ config?: string; demo?: boolean }>();
+      global.demo = options.demo === true;
+      ctx.io = { ...io, env: withEnvFile(io.env, options.config, io.proc.cwd()) };
+    });
   registerMigrateCommand(program, ctx);
   registerPresetsCommand(program, ctx);
   // Remembered so a usage error can point at the right --help.

@@ -12,6 +12,7 @@ import { formatNewSecret, formatPartner, formatPartnerList } from './partner-for
 import { registerReencryptCommand } from './partner-reencrypt-command.js';
 import { registerSetCommand } from './partner-set-command.js';
 import { readSecretOption, secretBoxFromEnv } from './secret-input.js';
+import { checkKeyAgainstStored } from './secret-key-check.js';
 
 interface JsonOption {
   json?: boolean;
@@ -75,6 +76,15 @@ export function registerPartnerCommands(program: Command, ctx: CommandContext): 
   /** Secrets are sealed only when adding or rotating; other commands never need the key. */
   const withAdmin = <T>(secretBox: SecretBox | null, work: (admin: PartnerAdmin) => Promise<T>) =>
     ctx.withDatabase((db) => work(createPartnerAdmin({ ...db, secretBox, clock: ctx.clock })));
+  /** Adding or rotating seals a secret: only with the key the stored secrets (and so the host) use. */
+  const withSealingAdmin = <T>(secretBox: SecretBox | null, work: (admin: PartnerAdmin) => Promise<T>) =>
+    ctx.withDatabase(async (db) => {
+      const warning = await checkKeyAgainstStored(db, secretBox);
+      const result = await work(createPartnerAdmin({ ...db, secretBox, clock: ctx.clock }));
+      // After the work: a failure stays the one line on stderr that CONTRACT.md promises.
+      if (warning) ctx.io.stderr.write(`${warning}\n`);
+      return result;
+    });
   // On stderr even with --json: a script storing secrets unencrypted by mistake should still be told.
   const warnIfPlain = (box: SecretBox | null) => {
     if (!box) ctx.io.stderr.write('crm-webhooks: warning: WEBHOOKS_SECRET_KEY is not set, so the secret is stored unencrypted\n');
@@ -99,7 +109,7 @@ export function registerPartnerCommands(program: Command, ctx: CommandContext): 
       ...(secret === undefined ? {} : { secret }),
       settings,
     };
-    const added = await withAdmin(box, (admin) => admin.add(input));
+    const added = await withSealingAdmin(box, (admin) => admin.add(input));
     const label = added.partner.settings.preset ?? added.partner.scheme;
     ctx.output(options).result(added, (a) => formatNewSecret(`Added partner ${a.partner.slug} (${label}), enabled.`, a.partner, a.secret));
     warnIfPlain(box);
@@ -127,7 +137,7 @@ export function registerPartnerCommands(program: Command, ctx: CommandContext): 
   ).action(async (slug: string, options: SecretOptions) => {
     const secret = await readSecretOption(options, ctx.io);
     const box = secretBoxFromEnv(ctx.io.env);
-    const rotated = await withAdmin(box, (admin) => admin.rotate(slug, secret));
+    const rotated = await withSealingAdmin(box, (admin) => admin.rotate(slug, secret));
     ctx.output(options).result(rotated, (r) =>
       formatNewSecret(
         `Added a new secret to ${r.partner.slug}; it has ${plural(r.partner.secrets.length, 'active secret')}. ` +

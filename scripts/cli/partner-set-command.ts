@@ -22,14 +22,17 @@ interface SetOptions {
 /** `--unset` names, as the flags spell them, mapped to the stored settings keys. */
 const UNSETTABLE: Readonly<Record<string, string>> = Object.freeze({
   tolerance: 'toleranceSeconds',
-  'content-types': 'contentTypes',
+  'content-type': 'contentTypes',
   'id-from': 'idFrom',
   'type-from': 'typeFrom',
   rate: 'rateLimit',
-  'allow-ips': 'allowIps',
+  'allow-ip': 'allowIps',
   'dedupe-body-hash': 'dedupeBodyHash',
   'public-url': 'publicUrl',
 });
+
+/** The plural names of earlier versions, still understood so scripts keep working. */
+const UNSET_ALIASES: Readonly<Record<string, string>> = Object.freeze({ 'content-types': 'content-type', 'allow-ips': 'allow-ip' });
 
 /** `on` / `off`, as the flag takes it. */
 function onOff(value: string): boolean {
@@ -44,7 +47,7 @@ or body:<dot.path>, e.g. --id-from body:data.object.id. Changes reach running ho
 Examples:
   crm-webhooks partner set acme --tolerance 600 --rate 20 --burst 40
   crm-webhooks partner set acme --allow-ip 203.0.113.0/24 --allow-ip 2001:db8::/32
-  crm-webhooks partner set acme --unset rate --unset allow-ips
+  crm-webhooks partner set acme --unset rate --unset allow-ip
   crm-webhooks partner set acme --dedupe-body-hash off   # a sender that repeats identical bodies as new events`;
 
 /** Builds the patch for partner-admin's updateSettings: null removes a setting. */
@@ -61,7 +64,7 @@ function patchFrom(options: SetOptions): Record<string, unknown> {
     publicUrl: options.publicUrl,
   };
   for (const name of options.unset ?? []) {
-    const key = UNSETTABLE[name];
+    const key = UNSETTABLE[UNSET_ALIASES[name] ?? name];
     if (!key) throw usageError(`--unset ${name}: expected one of ${Object.keys(UNSETTABLE).join(', ')}`);
     if (patch[key] !== undefined) throw usageError(`--unset ${name} conflicts with a value given for it`);
     patch[key] = null;

@@ -2,10 +2,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import mount from 'koa-mount';
 import Router from '@koa/router';
 import type { Knex } from 'knex';
-import { createWebhooksPlugin, type PluginOptions, type WebhooksPlugin } from '../../plugin/index.js';
+import { createWebhooksPlugin, type Logger, type PluginOptions, type WebhooksPlugin } from '../../plugin/index.js';
 import { migrateCrm } from './crm-schema.js';
 import { registerCrmHandlers } from './crm-handlers.js';
 import { loggableError } from '../../plugin/observe/loggable-error.js';
@@ -53,10 +52,10 @@ export async function startDemoHost(options: DemoHostOptions): Promise<DemoHost>
   // Without this Koa prints a stack to stderr whenever a client hangs up mid-request.
   app.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
-    options.plugin?.logger?.error({ err: loggableError(error) }, 'CRM request failed');
+    (options.plugin?.logger as Logger | undefined)?.error({ err: loggableError(error) }, 'CRM request failed');
   });
   // Mounted before any body parser the CRM may use: the plugin needs the raw body for signatures.
-  app.use(mount('/plugins/webhooks', plugin.app));
+  app.use(plugin.koaMiddleware('/plugins/webhooks'));
   app.use(crm.routes());
 
   const server = createServer(app.callback());

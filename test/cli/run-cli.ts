@@ -17,6 +17,8 @@ export interface CliOptions {
   /** Called with everything written to stderr so far, each time more arrives. */
   onStderr?: (soFar: string, child: ChildProcess) => void;
   timeoutMs?: number;
+  /** Working directory of the CLI (default: the test's). */
+  cwd?: string;
 }
 
 function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
@@ -33,7 +35,11 @@ function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv 
 /** Runs the CLI as a child process and collects its exit code and output. */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: cleanEnv(options.env ?? {}), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_PATH, ...args], {
+      env: cleanEnv(options.env ?? {}),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {

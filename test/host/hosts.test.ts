@@ -50,6 +50,20 @@ const WORKING: Record<string, Build> = {
     app.use(plugin.koaMiddleware());
     app.use(koaBody());
   }),
+  'Strapi-like: the README\'s global::webhooks before strapi::body (koa-body), inside strapi::errors': koaHost((app, plugin) => {
+    const strapi: { webhooks?: WebhooksPlugin } = {}; // set by "bootstrap", as in the README
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch {
+        ctx.status = 500;
+        ctx.body = { error: 'strapi::errors caught it' };
+      }
+    });
+    app.use((ctx, next) => (strapi.webhooks ? strapi.webhooks.koaMiddleware()(ctx, next) : next()));
+    app.use(koaBody());
+    strapi.webhooks = plugin;
+  }),
   'Express with express.json({ verify }) before nodeHandler()': expressHost((app, plugin) => {
     app.use(
       express.json({
