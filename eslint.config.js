@@ -19,4 +19,9 @@ export default tseslint.config(
     files: ['scripts/**/*.ts', 'scripts/**/*.mjs', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The admin page runs in the browser and imports nothing from the server code.
+    files: ['plugin/admin-page/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

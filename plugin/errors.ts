@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'bad_request'
   | 'conflict'
   | 'unauthorized'
+  | 'cross_origin'
   | 'internal_error';
 
 export interface WebhookErrorOptions {

@@ -3,6 +3,7 @@ import * as createPartners from '../../migrations/20261127000001_create_webhook_
 import * as createDedupe from '../../migrations/20261127000002_create_webhook_dedupe.js';
 import * as createOutbox from '../../migrations/20261127000003_create_webhook_outbox.js';
 import * as createLocks from '../../migrations/20261201000001_create_webhook_locks.js';
+import * as indexAdminLists from '../../migrations/20261202000600_index_outbox_admin_lists.js';
 
 export interface NamedMigration {
   name: string;
@@ -20,4 +21,5 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261127000002_create_webhook_dedupe', ...createDedupe },
   { name: '20261127000003_create_webhook_outbox', ...createOutbox },
   { name: '20261201000001_create_webhook_locks', ...createLocks },
+  { name: '20261202000600_index_outbox_admin_lists', ...indexAdminLists },
 ]);
