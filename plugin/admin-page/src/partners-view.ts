@@ -12,7 +12,7 @@ export function partnersView(main: HTMLElement): () => void {
   replaceChildren(main,
     h('div', { class: 'view-head' },
       h('h2', {}, 'Partners'),
-      h('button', { type: 'button', class: 'primary', onclick: () => void addPartnerDialog(load) }, 'Add partner'),
+      h('button', { type: 'button', class: 'primary', onclick: () => void addPartnerDialog(() => void load()) }, 'Add partner'),
     ),
     body,
   );
@@ -49,14 +49,15 @@ export function partnersView(main: HTMLElement): () => void {
         h('button', { type: 'button', class: 'secondary', onclick: () => void act(p, p.enabled ? 'disable' : 'enable') }, p.enabled ? 'Disable' : 'Enable'),
         h('button', { type: 'button', class: 'secondary', onclick: () => void act(p, 'rotate') }, 'Rotate secret'),
         h('button', { type: 'button', class: 'secondary', disabled: p.secrets.length < 2, onclick: () => void act(p, 'retire-secrets') }, 'Retire old secrets'),
-        h('button', { type: 'button', class: 'secondary', onclick: () => settingsDialog(p, load) }, 'Settings'),
+        h('button', { type: 'button', class: 'secondary', onclick: () => settingsDialog(p, () => void load()) }, 'Settings'),
       ),
     );
   }
 
-  async function load(): Promise<void> {
-    // A refresh would move focus out of a field the admin is in; wait for the next one instead.
-    if (body.contains(document.activeElement) && document.activeElement !== document.body && body.childElementCount > 0) return;
+  async function load(auto = false): Promise<void> {
+    // A background refresh would pull the focus out of a field the admin is selecting from; skip it.
+    const active = document.activeElement;
+    if (auto && active && body.contains(active) && ['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName)) return;
     try {
       const { partners } = await api<{ partners: Partner[] }>('GET', 'partners');
       replaceChildren(body, partners.length === 0
@@ -72,6 +73,6 @@ export function partnersView(main: HTMLElement): () => void {
   }
 
   void load();
-  const timer = setInterval(() => void load(), REFRESH_MS);
+  const timer = setInterval(() => void load(true), REFRESH_MS);
   return () => clearInterval(timer);
 }
