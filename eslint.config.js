@@ -25,4 +25,9 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The admin page runs in the browser and imports nothing from the server code.
+    files: ['plugin/admin-page/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'bad_request'
   | 'conflict'
   | 'unauthorized'
+  | 'cross_origin'
   | 'internal_error';
 
 export interface WebhookErrorOptions {

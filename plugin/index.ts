@@ -21,6 +21,7 @@ import { createAttemptWindow } from './observe/attempt-window.js';
 import { createHealthCheck, type HealthReport } from './observe/health.js';
 import { defaultLogger } from './observe/logger.js';
 import { createMetrics } from './observe/metrics.js';
+import { createMinuteFigures } from './observe/minute-figures.js';
 import { createOutboxFigures } from './observe/outbox-figures.js';
 import { sharedRead } from './observe/shared-read.js';
 import { fanOutTelemetry } from './observe/telemetry.js';
@@ -109,7 +110,8 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     timeoutMs: dbTimeoutMs,
   });
   const attemptWindow = createAttemptWindow(clock, settings.alerts.windowSeconds * 1000);
-  const telemetry = fanOutTelemetry(createMetrics(metricsRegistry, { queueDepth, outboxFigures }), attemptWindow);
+  const minuteFigures = createMinuteFigures(clock);
+  const telemetry = fanOutTelemetry(createMetrics(metricsRegistry, { queueDepth, outboxFigures }), attemptWindow, minuteFigures);
 
   const dispatcher = createDispatcher({
     knex,
@@ -187,7 +189,19 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     ...(settings.authorizeHealthAndMetrics ? { observeGuard: requirePermission(ADMIN_PERMISSIONS.observeRead, config.authorize, logger) } : {}),
     health: healthRoute(health),
     metrics: metricsRoute(metricsRegistry),
-    admin: adminRoutes({ partners, outbox, authorize: config.authorize, dialect, logger, retryAfterSeconds: settings.receive.retryAfterSeconds }),
+    admin: adminRoutes({
+      partners,
+      outbox,
+      knex,
+      authorize: config.authorize,
+      dialect,
+      logger,
+      clock,
+      retryAfterSeconds: settings.receive.retryAfterSeconds,
+      minuteFigures: () => minuteFigures.read(),
+      backlog,
+      firingAlerts: () => Object.entries(alerts.state).filter(([, firing]) => firing).map(([name]) => name),
+    }),
   });
 
   const koaMiddlewares = new Map<string, Koa.Middleware>();

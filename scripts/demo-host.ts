@@ -2,7 +2,8 @@ import { DEFAULT_DATABASE_URL, displayUrl, openDatabase } from '../plugin/store/
 import { createSecretBox, parseSecretKey } from '../plugin/secrets/secret-box.js';
 import { defaultLogger } from '../plugin/observe/logger.js';
 import { knownSignatureHeaders } from '../plugin/providers/partner-scheme.js';
-import { startDemoHost } from './demo/demo-host.js';
+import { demoAdminToken } from './demo/demo-admin.js';
+import { ADMIN_PAGE_PATH, startDemoHost } from './demo/demo-host.js';
 import { ensureDemoPartner, signedCurl } from './demo/demo-partner.js';
 
 /**
@@ -16,8 +17,10 @@ async function main(): Promise<void> {
   const knex = openDatabase(databaseUrl);
   const keyText = process.env.WEBHOOKS_SECRET_KEY;
   const secretBox = keyText ? createSecretBox(parseSecretKey(keyText)) : null;
+  const adminToken = demoAdminToken(process.env.DEMO_ADMIN_TOKEN);
   const host = await startDemoHost({
     knex,
+    adminToken,
     port: Number(process.env.PORT || 3000),
     host: process.env.HOST || '127.0.0.1',
     ...(process.env.NOTIFY_URL ? { notifyUrl: process.env.NOTIFY_URL } : {}),
@@ -39,6 +42,12 @@ Send a signed test event to the demo partner (202 the first time, 200 duplicate 
 Then see the CRM row it changed:
 
   curl ${host.origin}/crm/contacts
+
+Admin page (partners, events, replay, live figures); this link signs you in for this run:
+
+  ${host.origin}/crm/login?token=${adminToken}
+
+  (then ${host.origin}${ADMIN_PAGE_PATH}; scripts: -H 'Authorization: Bearer ${adminToken}')
 `);
 
   let stopping = false;

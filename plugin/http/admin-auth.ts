@@ -10,7 +10,10 @@ import { loggableError } from '../observe/loggable-error.js';
  * map it onto its own roles: `authorize: (ctx) => ctx.state.user?.can(ctx.state.webhooksPermission)`.
  */
 export const ADMIN_PERMISSIONS = Object.freeze({
+  page: 'webhooks.admin.page',
   partnersRead: 'webhooks.partners.read',
+  partnersWrite: 'webhooks.partners.write',
+  figuresRead: 'webhooks.figures.read',
   outboxRead: 'webhooks.outbox.read',
   outboxReplay: 'webhooks.outbox.replay',
   observeRead: 'webhooks.observe.read',
@@ -19,7 +22,10 @@ export const ADMIN_PERMISSIONS = Object.freeze({
 export type AdminPermission = (typeof ADMIN_PERMISSIONS)[keyof typeof ADMIN_PERMISSIONS];
 
 export const PERMISSION_DESCRIPTIONS: Readonly<Record<AdminPermission, string>> = Object.freeze({
-  'webhooks.partners.read': 'List partners and their settings (never their secrets): GET /_admin/partners.',
+  'webhooks.admin.page': 'Load the admin page itself (HTML, script, styles; no data): GET /_admin/.',
+  'webhooks.partners.read': 'List partners and their settings (never their secrets): GET /_admin/partners, GET /_admin/partners/:slug, GET /_admin/schemes.',
+  'webhooks.partners.write': 'Add partners (the new secret is answered once), enable, disable, rotate and retire secrets, edit settings: POST /_admin/partners...',
+  'webhooks.figures.read': 'Per-minute figures of the last hour, backlog and firing alerts: GET /_admin/figures.',
   'webhooks.outbox.read': 'List and show outbox rows, payloads included: GET /_admin/outbox, GET /_admin/outbox/:id.',
   'webhooks.outbox.replay': 'Replay dead or scheduled outbox rows: POST /_admin/outbox/:id/replay, POST /_admin/outbox/replay.',
   'webhooks.observe.read': 'Read GET /_health and GET /_metrics, when the authorizeHealthAndMetrics option is on.',

@@ -36,3 +36,24 @@ export function parseId(text: string | undefined): number {
   if (!(value >= 1)) throw badRequest('the outbox id must be a positive whole number');
   return value;
 }
+
+/** Event ids and types as the contract allows them: 1 to 191 characters without control characters. */
+export function parseText(name: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (text.length > 191 || /[\u0000-\u001f\u007f]/.test(text)) throw badRequest(`${name} must be 1 to 191 characters without control characters`);
+  return text;
+}
+
+/** A time as ISO-8601 (2026-12-02T10:00:00Z) or milliseconds since the epoch. */
+export function parseTime(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^\d{1,15}$/.test(text) ? Number(text) : /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)?$/.test(text) ? Date.parse(text) : Number.NaN;
+  if (!Number.isFinite(value)) throw badRequest(`${name} must be an ISO-8601 time such as 2026-12-02T10:00:00Z, or milliseconds since 1970`);
+  return value;
+}
+
+/** The keyset cursor: the `next` of the previous page. */
+export function parseBefore(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseId(text);
+}

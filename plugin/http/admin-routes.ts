@@ -1,74 +1,130 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import bodyParser from 'koa-bodyparser';
+import type { Knex } from 'knex';
 import { WebhookError } from '../errors.js';
+import type { MinuteSeries } from '../observe/minute-figures.js';
 import { MAX_LIST_LIMIT, type OutboxAdmin } from '../outbox/outbox-admin.js';
+import { toRowView, type RawViewRow } from '../store/outbox-rows.js';
 import type { PartnerAdmin } from '../partners/partner-admin.js';
+import type { Backlog } from '../store/backlog.js';
 import type { Dialect } from '../store/dialect.js';
-import type { Logger } from '../types.js';
+import { countOutboxRows, listOutboxPage, type OutboxPageFilter } from '../store/outbox-page.js';
+import type { Clock, Logger } from '../types.js';
 import { ADMIN_PERMISSIONS, requirePermission, type Authorize } from './admin-auth.js';
-import { parseId, parseLimit, parsePartner, parseStatus, queryParam } from './admin-query.js';
+import { sameOriginJsonWrites } from './admin-csrf.js';
+import { registerPageRoutes } from './admin-page-route.js';
+import { defaultSchemes, registerPartnerRoutes } from './admin-partner-routes.js';
+import { parseBefore, parseId, parseLimit, parsePartner, parseStatus, parseText, parseTime, queryParam } from './admin-query.js';
+import { timelineOf } from './admin-timeline.js';
 import { sendError } from './error-response.js';
 import { loggableError } from '../observe/loggable-error.js';
 
 export interface AdminRoutesDeps {
-  partners: Pick<PartnerAdmin, 'list'>;
+  partners: PartnerAdmin;
   outbox: OutboxAdmin;
+  knex: Knex;
   authorize: Authorize | undefined;
   dialect: Dialect;
   logger: Logger;
+  clock: Clock;
   retryAfterSeconds: number;
+  /** This process's per-minute figures (observe/minute-figures.ts). */
+  minuteFigures(): MinuteSeries;
+  backlog(): Promise<Backlog>;
+  /** Names of the alerts firing now. */
+  firingAlerts(): string[];
+  /** Signature schemes and presets offered for a new partner; default the built-in schemes. */
+  schemes?: () => readonly string[];
+  /** Where the built page lives (tests point it elsewhere); default dist/plugin/admin-page. */
+  pageDir?: URL;
+}
+
+const DEFAULT_PAGE = 50;
+
+function pageFilter(ctx: Context): OutboxPageFilter {
+  return {
+    status: parseStatus(queryParam(ctx, 'status')),
+    partner: parsePartner(queryParam(ctx, 'partner')),
+    eventType: parseText('type', queryParam(ctx, 'type')),
+    eventId: parseText('eventId', queryParam(ctx, 'eventId')),
+    fromMs: parseTime('from', queryParam(ctx, 'from')),
+    toMs: parseTime('to', queryParam(ctx, 'to')),
+  };
 }
 
 /**
- * The admin API mounted at /_admin (JSON). Every route checks its permission through the host's
- * authorize(ctx) before anything else. Nothing here ever returns a secret: partners come from
- * PartnerAdmin's views, outbox rows carry headers already redacted on the way in.
+ * The admin API mounted at /_admin (JSON), and the admin page that uses it. Every route checks its
+ * permission through the host's authorize(ctx); writes first pass the CSRF guard. Nothing here ever
+ * returns a stored secret: partners come from PartnerAdmin's views, outbox rows carry headers
+ * already redacted on the way in.
  */
 export function adminRoutes(deps: AdminRoutesDeps): Router {
   const { outbox, logger } = deps;
   const allow = (permission: Parameters<typeof requirePermission>[0]) => requirePermission(permission, deps.authorize, logger);
-  // Only the id-list replay takes a body; the receive route must keep reading its raw body itself.
+  // Only admin writes take a body; the receive route must keep reading its raw body itself.
   const jsonBody = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', strict: true });
   const router = new Router();
   router.use(answerErrors(deps));
+  const guard = sameOriginJsonWrites();
+  router.use(guard);
+  // Router middleware runs only for matched routes; this one matches every preflight.
+  router.options('/{*path}', guard);
+  router.use(async (ctx, next) => (ctx.method === 'POST' ? jsonBody(ctx, next) : next()));
 
-  router.get('/partners', allow(ADMIN_PERMISSIONS.partnersRead), async (ctx) => {
-    ctx.body = { partners: await deps.partners.list() };
+  registerPageRoutes(router, allow, deps.pageDir);
+  registerPartnerRoutes(router, allow, {
+    partners: deps.partners,
+    knex: deps.knex,
+    dialect: deps.dialect,
+    clock: deps.clock,
+    refusals: () => deps.minuteFigures().refusals,
+    schemes: deps.schemes ?? defaultSchemes,
   });
 
+  // Newest first, keyset-paged: `next` is the `before` of the following page (null on the last).
   router.get('/outbox', allow(ADMIN_PERMISSIONS.outboxRead), async (ctx) => {
-    const filter = {
-      status: parseStatus(queryParam(ctx, 'status')),
-      partner: parsePartner(queryParam(ctx, 'partner')),
-      limit: parseLimit(queryParam(ctx, 'limit'), MAX_LIST_LIMIT),
-    };
-    ctx.body = { rows: await outbox.list(filter) };
+    const limit = parseLimit(queryParam(ctx, 'limit'), MAX_LIST_LIMIT) ?? DEFAULT_PAGE;
+    const page = await listOutboxPage<RawViewRow>(deps.knex, deps.dialect, { ...pageFilter(ctx), beforeId: parseBefore(queryParam(ctx, 'before')), limit });
+    ctx.body = { rows: page.rows.map(toRowView), next: page.next };
+  });
+
+  router.get('/outbox/count', allow(ADMIN_PERMISSIONS.outboxRead), async (ctx) => {
+    ctx.body = { count: await countOutboxRows(deps.knex, pageFilter(ctx)) };
   });
 
   router.get('/outbox/:id', allow(ADMIN_PERMISSIONS.outboxRead), async (ctx) => {
-    ctx.body = await outbox.show(parseId(ctx.params.id));
+    const row = await outbox.show(parseId(ctx.params.id));
+    ctx.body = { ...row, timeline: timelineOf(row) };
   });
 
-  router.post('/outbox/replay', allow(ADMIN_PERMISSIONS.outboxReplay), jsonBody, async (ctx) => {
+  router.post('/outbox/replay', allow(ADMIN_PERMISSIONS.outboxReplay), async (ctx) => {
     const status = queryParam(ctx, 'status');
     const partner = parsePartner(queryParam(ctx, 'partner'));
+    const max = parseLimit(queryParam(ctx, 'max'), 100_000);
     const ids = (ctx.request.body as { ids?: unknown } | undefined)?.ids;
     if (status !== undefined && ids !== undefined) throw new WebhookError(400, 'bad_request', 'give either ?status=dead or a body {"ids": [...]}, not both');
     if (ids !== undefined) {
-      if (partner !== undefined) throw new WebhookError(400, 'bad_request', 'partner filters a replay by status only');
+      if (partner !== undefined || max !== undefined) throw new WebhookError(400, 'bad_request', 'partner and max apply to a replay by status only');
       ctx.body = await outbox.replay(ids as number[]);
       return;
     }
     if (status !== 'dead') throw new WebhookError(400, 'bad_request', 'replay by status needs ?status=dead (or a body {"ids": [...]})');
     // Stops after the current batch if the caller hangs up: a replay of millions must be interruptible.
-    const hangUp = new AbortController();
+    // With ?max=N it stops after one batch of N and says how many are left, so a page can show progress.
+    const stop = new AbortController();
     const onClose = () => {
-      if (!ctx.res.writableEnded) hangUp.abort();
+      if (!ctx.res.writableEnded) stop.abort();
+    };
+    let reports = 0;
+    const onProgress = max === undefined ? undefined : () => {
+      reports += 1;
+      if (reports > 1) stop.abort();
     };
     ctx.req.socket.once('close', onClose);
     try {
-      ctx.body = await outbox.replayWhere({ status: 'dead', partner }, { signal: hangUp.signal });
+      const run = await outbox.replayWhere({ status: 'dead', partner }, { signal: stop.signal, batchSize: max, onProgress });
+      ctx.body = max === undefined ? run : { ...run, remaining: await countOutboxRows(deps.knex, { status: 'dead', partner }) };
     } finally {
       ctx.req.socket.off('close', onClose);
     }
@@ -81,6 +137,10 @@ export function adminRoutes(deps: AdminRoutesDeps): Router {
     if (skipped?.reason === 'not found') throw new WebhookError(404, 'not_found', `no outbox row ${id}`);
     if (skipped) throw new WebhookError(409, 'conflict', `outbox row ${id} was not replayed: ${skipped.reason}`);
     ctx.body = result;
+  });
+
+  router.get('/figures', allow(ADMIN_PERMISSIONS.figuresRead), async (ctx) => {
+    ctx.body = { ...deps.minuteFigures(), backlog: await deps.backlog(), alerts: deps.firingAlerts() };
   });
 
   return router;

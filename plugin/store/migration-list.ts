@@ -9,6 +9,7 @@ import * as addPartnersRevision from '../../migrations/20261202000102_add_webhoo
 import * as indexOutboxForLists from '../../migrations/20261202000200_index_outbox_for_lists_and_sweeps.js';
 import * as backfillProcessedAt from '../../migrations/20261202000201_backfill_outbox_processed_at.js';
 import * as pinCollations from '../../migrations/20261202000202_pin_collations_and_comment_ids.js';
+import * as indexAdminLists from '../../migrations/20261202000600_index_outbox_admin_lists.js';
 
 export interface NamedMigration {
   name: string;
@@ -32,4 +33,5 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261202000200_index_outbox_for_lists_and_sweeps', ...indexOutboxForLists },
   { name: '20261202000201_backfill_outbox_processed_at', ...backfillProcessedAt },
   { name: '20261202000202_pin_collations_and_comment_ids', ...pinCollations },
+  { name: '20261202000600_index_outbox_admin_lists', ...indexAdminLists },
 ]);

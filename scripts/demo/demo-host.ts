@@ -8,6 +8,7 @@ import { createWebhooksPlugin, type Logger, type PluginOptions, type WebhooksPlu
 import { migrateCrm } from './crm-schema.js';
 import { registerCrmHandlers } from './crm-handlers.js';
 import { loggableError } from '../../plugin/observe/loggable-error.js';
+import { demoAdmin } from './demo-admin.js';
 
 export interface DemoHostOptions {
   knex: Knex;
@@ -18,7 +19,11 @@ export interface DemoHostOptions {
   plugin?: Partial<PluginOptions>;
   /** Register the CRM handlers (default true); benchmarks register a no-op instead. */
   crmHandlers?: boolean;
+  /** Lets the admin page and API in with this token (GET /crm/login?token=..., or a Bearer header). */
+  adminToken?: string;
 }
+
+export const ADMIN_PAGE_PATH = '/plugins/webhooks/_admin/';
 
 export interface DemoHost {
   plugin: WebhooksPlugin;
@@ -34,7 +39,8 @@ export interface DemoHost {
  */
 export async function startDemoHost(options: DemoHostOptions): Promise<DemoHost> {
   const { knex } = options;
-  const plugin = createWebhooksPlugin({ ...options.plugin, knex });
+  const admin = options.adminToken ? demoAdmin(options.adminToken) : undefined;
+  const plugin = createWebhooksPlugin({ ...(admin ? { authorize: admin.authorize } : {}), ...options.plugin, knex });
   await plugin.migrate();
   await migrateCrm(knex);
   if (options.crmHandlers !== false) {
@@ -48,6 +54,7 @@ export async function startDemoHost(options: DemoHostOptions): Promise<DemoHost>
   crm.get('/crm/orders', async (ctx) => {
     ctx.body = await knex('crm_orders').select('*').orderBy('updated_at', 'desc').limit(20);
   });
+  admin?.registerLogin(crm, ADMIN_PAGE_PATH);
   const app = new Koa();
   // Without this Koa prints a stack to stderr whenever a client hangs up mid-request.
   app.on('error', (error: NodeJS.ErrnoException) => {

@@ -22,7 +22,8 @@ describeEachDatabase('admin routes', (db) => {
   const texts: string[] = [];
 
   async function call(target: TestHost, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer> {
-    const init: RequestInit = { method, headers: body === undefined ? {} : { 'content-type': 'application/json' } };
+    // Admin writes are JSON (the CSRF guard refuses anything else), with or without a body.
+    const init: RequestInit = { method, headers: method === 'POST' ? { 'content-type': 'application/json' } : {} };
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     const response = await fetch(`${target.baseUrl}/_admin${path}`, init);
     const text = await response.text();
