@@ -12,6 +12,7 @@ import { createReceiver } from './ingest/receiver.js';
 import { alertFiguresReader } from './observe/alert-figures.js';
 import { createAlertMonitor } from './observe/alert-monitor.js';
 import { createAttemptWindow } from './observe/attempt-window.js';
+import { createEventLoopGuard } from './observe/event-loop.js';
 import { createHealthCheck, type HealthReport } from './observe/health.js';
 import { defaultLogger } from './observe/logger.js';
 import { createMetrics } from './observe/metrics.js';
@@ -67,6 +68,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
 
   // Scrape-time figures read the dispatcher, created below: they are only called once the plugin exists.
   const queueDepth = () => dispatcher.depth;
+  const loopGuard = createEventLoopGuard({ maxDelayMs: settings.receive.maxEventLoopDelayMs });
   const metricsRegistry = config.metricsRegistry ?? new Registry();
   // Scrapes read the backlog (pending, processing, dead) only: counting done rows would scan an index
   // of millions of rows every 15 s. Throughput is in the attempts counter instead.
@@ -79,7 +81,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     timeoutMs: dbTimeoutMs,
   });
   const attemptWindow = createAttemptWindow(clock, settings.alerts.windowSeconds * 1000);
-  const telemetry = fanOutTelemetry(createMetrics(metricsRegistry, { queueDepth, outboxFigures }), attemptWindow);
+  const telemetry = fanOutTelemetry(createMetrics(metricsRegistry, { queueDepth, outboxFigures, eventLoopDelayMs: () => loopGuard.delayMs() }), attemptWindow);
 
   const dispatcher = createDispatcher({
     knex,
@@ -93,6 +95,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     processing: settings.processing,
     logBodies: settings.logBodies,
     instanceId: config.instanceId,
+    loopGuard,
   });
   const persist = createPersist({
     knex,
@@ -104,7 +107,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     fastPath: dispatcher.fastPath,
   });
   const directory = createPartnerDirectory({ knex, dialect, secretBox: config.secretBox, clock, logger, cacheMs: settings.partnerCacheMs });
-  const receiver = createReceiver({ directory, persist, rateLimiter: createRateLimiter(clock), clock, receive: settings.receive });
+  const receiver = createReceiver({ directory, persist, rateLimiter: createRateLimiter(clock), clock, receive: settings.receive, loopGuard });
   // Changes made through this instance apply to it at once; other processes see them within the cache time.
   const partners = createPartnerAdmin({ knex, dialect, secretBox: config.secretBox, clock, onChange: () => directory.invalidate() });
 
@@ -113,6 +116,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     ping: () => knex.raw('SELECT 1'),
     readBacklog: backlog,
     queueDepth,
+    eventLoop: () => ({ delayMs: loopGuard.delayMs(), maxDelayMs: loopGuard.maxDelayMs, shedding: loopGuard.busy() }),
     clock,
     maxPendingAgeSeconds: settings.health.maxPendingAgeSeconds,
     timeoutMs: dbTimeoutMs,
@@ -173,6 +177,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     },
     async stop() {
       await Promise.all([dispatcher.stop(), alerts.stop(), retention.stop()]);
+      loopGuard.stop();
       logger.info({ instanceId: config.instanceId }, 'webhooks processing stopped');
     },
   };

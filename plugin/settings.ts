@@ -15,6 +15,7 @@ const receive = z
     retryAfterSeconds: int(1).default(5).describe('Retry-After sent with 503.'),
     trustedProxies: z.array(z.string()).default([]).describe('CIDRs of proxies whose X-Forwarded-For is believed when checking IP allowlists.'),
     maxHeaderCount: int(1).default(100).describe('Requests with more headers are refused with 400.'),
+    maxEventLoopDelayMs: int(0, 60_000).default(100).describe('Past this event-loop delay new webhooks get 503 + Retry-After before their body is read, and no new work is claimed, so the host stays responsive; 0 turns this off.'),
   })
   .prefault({});
 

@@ -37,6 +37,8 @@ export interface ReceiverDeps {
   rateLimiter: RateLimiter;
   clock: Clock;
   receive: Settings['receive'];
+  /** Says when the host's event loop is behind: new webhooks are then refused before their body is read. */
+  loopGuard?: { busy(): boolean };
 }
 
 /**
@@ -76,6 +78,9 @@ export function createReceiver(deps: ReceiverDeps) {
     const wait = limit ? deps.rateLimiter.take(partner.slug, limit) : 0;
     if (wait > 0) throw new WebhookError(429, 'rate_limited', 'too many requests for this partner', { retryAfterSeconds: wait });
     checkContentType(request.headers['content-type'], partner.settings.contentTypes);
+    if (deps.loopGuard?.busy()) {
+      throw new WebhookError(503, 'host_busy', 'the host is busy; retry later', { retryAfterSeconds: limits.retryAfterSeconds });
+    }
     return partner;
   }
 

@@ -25,6 +25,12 @@ export interface HealthReport {
   dead: number | null;
   /** Events in this process's memory. */
   queueDepth: number;
+  /**
+   * This process's event-loop delay (last 100 ms window) and the threshold past which new webhooks
+   * are refused with 503 (null: off). Informational: a busy loop does not change `status`, since a
+   * probe that took the host out of its load balancer would take the CRM's own pages with it.
+   */
+  eventLoop?: { delayMs: number; maxDelayMs: number | null; shedding: boolean };
 }
 
 export interface HealthDeps {
@@ -32,6 +38,7 @@ export interface HealthDeps {
   ping(): Promise<unknown>;
   readBacklog(): Promise<BacklogFigures>;
   queueDepth(): number;
+  eventLoop?: () => NonNullable<HealthReport['eventLoop']>;
   clock: Clock;
   maxPendingAgeSeconds: number;
   timeoutMs: number;
@@ -79,6 +86,7 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
       overdueSeconds: figures?.overdueSeconds ?? null,
       dead: figures ? figures.dead : null,
       queueDepth: deps.queueDepth(),
+      ...(deps.eventLoop ? { eventLoop: deps.eventLoop() } : {}),
     };
   };
 }

@@ -16,6 +16,7 @@ export const METRIC_NAMES = Object.freeze({
   oldestPendingAge: 'crm_webhooks_oldest_pending_age_seconds',
   deadRows: 'crm_webhooks_dead_rows',
   databaseUp: 'crm_webhooks_database_up',
+  eventLoopDelay: 'crm_webhooks_event_loop_delay_seconds',
 });
 
 // An acknowledgement is a commit: ~1 ms on an idle SQLite, tens of ms on a busy MySQL, seconds
@@ -29,6 +30,8 @@ export interface MetricsSources {
   queueDepth(): number;
   /** Outbox statistics with a deadline, read at scrape time. */
   outboxFigures: ReadOutboxFigures;
+  /** This process's event-loop delay in ms (the guard's last window), read at scrape time. */
+  eventLoopDelayMs?(): number;
 }
 
 export interface MetricsOptions {
@@ -85,6 +88,17 @@ export function createMetrics(registry: Registry, sources: MetricsSources, optio
       this.set(sources.queueDepth());
     },
   });
+  const loopDelay = sources.eventLoopDelayMs;
+  if (loopDelay) {
+    new Gauge({
+      name: METRIC_NAMES.eventLoopDelay,
+      help: 'Event-loop delay of this process over the last window (p99 of the samples or one long block); past receive.maxEventLoopDelayMs new webhooks get 503.',
+      registers,
+      collect() {
+        this.set(loopDelay() / 1000);
+      },
+    });
+  }
   registerDatabaseGauges(registers, sources.outboxFigures);
 
   return {

@@ -3,8 +3,8 @@ import type { VariantName } from './protocol.js';
 import type { BenchRequest } from './requests.js';
 import type { ServerHandle } from './server-handle.js';
 
-export type PhaseName = 'ceiling' | 'naive' | 'plugin' | 'e2e' | 'drain' | 'dedupe1m';
-export const PHASE_NAMES: readonly PhaseName[] = ['ceiling', 'naive', 'plugin', 'e2e', 'drain', 'dedupe1m'];
+export type PhaseName = 'ceiling' | 'naive' | 'plugin' | 'cpu' | 'e2e' | 'drain' | 'dedupe1m';
+export const PHASE_NAMES: readonly PhaseName[] = ['ceiling', 'naive', 'plugin', 'cpu', 'e2e', 'drain', 'dedupe1m'];
 
 export interface BenchOptions {
   databaseUrl: string;

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { BenchOptions, PhaseName } from './context.js';
 import type { DatabaseFacts } from './db.js';
+import type { CpuPhase } from './phases/cpu.js';
 import type { Dedupe1mPhase } from './phases/dedupe1m.js';
 import type { DrainPhase } from './phases/drain.js';
 import type { E2ePhase } from './phases/e2e.js';
@@ -24,6 +25,7 @@ export interface BenchResults {
     ceiling?: ThroughputPhase;
     naive?: ThroughputPhase;
     plugin?: ThroughputPhase;
+    cpu?: CpuPhase;
     e2e?: E2ePhase;
     drain?: DrainPhase;
     dedupe1m?: Dedupe1mPhase;

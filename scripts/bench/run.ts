@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { PHASE_NAMES, type BenchContext, type BenchOptions, type PhaseName } from './context.js';
 import { maskUrl, openBenchDatabase } from './db.js';
+import { runCpuPhase } from './phases/cpu.js';
 import { runDedupe1mPhase } from './phases/dedupe1m.js';
 import { runDrainPhase } from './phases/drain.js';
 import { runE2ePhase } from './phases/e2e.js';
@@ -128,6 +129,7 @@ async function main(): Promise<number> {
       ceiling: async () => void (phases.ceiling = await runThroughputPhase(ctx, 'ceiling')),
       naive: async () => void (phases.naive = await runThroughputPhase(ctx, 'naive')),
       plugin: async () => void (phases.plugin = await runThroughputPhase(ctx, 'plugin')),
+      cpu: async () => void (phases.cpu = await runCpuPhase(ctx)),
       e2e: async () => void (phases.e2e = await runE2ePhase(ctx)),
       drain: async () => void (phases.drain = await runDrainPhase(ctx)),
       dedupe1m: async () => void (phases.dedupe1m = await runDedupe1mPhase(ctx)),
@@ -181,6 +183,7 @@ function countMismatches(phases: BenchResults['phases']): number {
   const checks = [
     ...[phases.naive, phases.plugin].flatMap((p) => p?.steps.map((s) => s.commits) ?? []),
     phases.e2e?.commits,
+    phases.cpu?.commits,
     phases.dedupe1m?.empty.commits,
     phases.dedupe1m?.filled.commits,
   ];
