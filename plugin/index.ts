@@ -68,7 +68,13 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
 
   // Scrape-time figures read the dispatcher, created below: they are only called once the plugin exists.
   const queueDepth = () => dispatcher.depth;
-  const loopGuard = createEventLoopGuard({ maxDelayMs: settings.receive.maxEventLoopDelayMs });
+  const loopGuard = createEventLoopGuard({
+    maxDelayMs: settings.receive.maxEventLoopDelayMs,
+    onChange: (busy, delayMs) =>
+      busy
+        ? logger.warn({ delayMs: Math.round(delayMs), maxDelayMs: settings.receive.maxEventLoopDelayMs }, 'the event loop is behind: refusing new webhooks (503) and claiming no new work')
+        : logger.info({ delayMs: Math.round(delayMs) }, 'the event loop keeps up again: taking webhooks and work again'),
+  });
   const metricsRegistry = config.metricsRegistry ?? new Registry();
   // Scrapes read the backlog (pending, processing, dead) only: counting done rows would scan an index
   // of millions of rows every 15 s. Throughput is in the attempts counter instead.

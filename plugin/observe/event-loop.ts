@@ -24,6 +24,8 @@ export interface EventLoopGuardOptions {
   windowMs?: number;
   /** Sampling interval of the delay histogram. */
   resolutionMs?: number;
+  /** Told when the loop turns busy (true) and when it keeps up again (false), once per episode. */
+  onChange?(busy: boolean, delayMs: number): void;
   /** Injected for tests; default perf_hooks.monitorEventLoopDelay. */
   monitor?: (options: { resolution: number }) => IntervalHistogram;
   now?: () => number;
@@ -50,11 +52,17 @@ export function createEventLoopGuard(options: EventLoopGuardOptions): EventLoopG
   let timer: NodeJS.Timeout | null = null;
   let dueAt = 0;
   let lastDelayMs = 0;
+  let wasBusy = false;
 
   function closeWindow(): void {
     const lateMs = Math.max(0, now() - dueAt);
     const sampledMs = histogram && histogram.count > 0 ? Math.max(0, histogram.percentile(99) / NS_PER_MS - resolutionMs) : 0;
     lastDelayMs = Math.max(lateMs, sampledMs);
+    const busyNow = maxDelayMs !== null && lastDelayMs > maxDelayMs;
+    if (busyNow !== wasBusy) {
+      wasBusy = busyNow;
+      options.onChange?.(busyNow, lastDelayMs);
+    }
     histogram?.reset();
     dueAt = now() + windowMs;
   }
@@ -85,6 +93,7 @@ export function createEventLoopGuard(options: EventLoopGuardOptions): EventLoopG
       timer = null;
       histogram = null;
       lastDelayMs = 0;
+      wasBusy = false;
     },
   };
 }

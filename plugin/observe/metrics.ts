@@ -101,17 +101,37 @@ export function createMetrics(registry: Registry, sources: MetricsSources, optio
   }
   registerDatabaseGauges(registers, sources.outboxFigures);
 
+  // prom-client hashes a label set on every inc/observe; the series of one (partner, outcome) are
+  // looked up once and kept, as every request and every attempt reports here. Bounded: partner
+  // labels are capped above and outcomes are a fixed set.
+  type Series = { inc(): void; observe(seconds: number): void };
+  const requestSeries = new Map<string, Series>();
+  const attemptSeries = new Map<string, Series>();
+  const series = (cache: Map<string, Series>, partner: string, outcome: string, make: (partnerLabel: string) => Series) => {
+    const partnerLabel = label(partner);
+    const key = `${partnerLabel}\u0000${outcome}`;
+    let found = cache.get(key);
+    if (!found) cache.set(key, (found = make(partnerLabel)));
+    return found;
+  };
   return {
     request(partner, outcome, seconds) {
-      const partnerLabel = label(partner);
-      requests.inc({ partner: partnerLabel, outcome });
-      const result = outcome === 'accepted' || outcome === 'duplicate' ? outcome : 'rejected';
-      ack.observe({ partner: partnerLabel, result }, seconds);
+      const s = series(requestSeries, partner, outcome, (partnerLabel) => {
+        const counter = requests.labels({ partner: partnerLabel, outcome });
+        const histogram = ack.labels({ partner: partnerLabel, result: outcome === 'accepted' || outcome === 'duplicate' ? outcome : 'rejected' });
+        return { inc: () => counter.inc(), observe: (v) => histogram.observe(v) };
+      });
+      s.inc();
+      s.observe(seconds);
     },
     attempt(partner, outcome, seconds) {
-      const partnerLabel = label(partner);
-      attempts.inc({ partner: partnerLabel, outcome });
-      processing.observe({ partner: partnerLabel }, seconds);
+      const s = series(attemptSeries, partner, outcome, (partnerLabel) => {
+        const counter = attempts.labels({ partner: partnerLabel, outcome });
+        const histogram = processing.labels({ partner: partnerLabel });
+        return { inc: () => counter.inc(), observe: (v) => histogram.observe(v) };
+      });
+      s.inc();
+      s.observe(seconds);
     },
   };
 }
