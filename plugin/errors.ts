@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'invalid_event_type'
   | 'store_unavailable'
   | 'overloaded'
+  | 'host_busy'
   | 'secrets_unavailable'
   | 'partner_misconfigured'
   | 'raw_body_unavailable'

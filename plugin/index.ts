@@ -18,6 +18,7 @@ import { createUnverifiedBytes } from './ingest/unverified-bytes.js';
 import { alertFiguresReader } from './observe/alert-figures.js';
 import { createAlertMonitor } from './observe/alert-monitor.js';
 import { createAttemptWindow } from './observe/attempt-window.js';
+import { createEventLoopGuard } from './observe/event-loop.js';
 import { createHealthCheck, type HealthReport } from './observe/health.js';
 import { defaultLogger } from './observe/logger.js';
 import { createMetrics } from './observe/metrics.js';
@@ -83,6 +84,13 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
 
   // Scrape-time figures read the dispatcher, created below: they are only called once the plugin exists.
   const queueDepth = () => dispatcher.depth;
+  const loopGuard = createEventLoopGuard({
+    maxDelayMs: settings.receive.maxEventLoopDelayMs,
+    onChange: (busy, delayMs) =>
+      busy
+        ? logger.warn({ delayMs: Math.round(delayMs), maxDelayMs: settings.receive.maxEventLoopDelayMs }, 'the event loop is behind: refusing new webhooks (503) and claiming no new work')
+        : logger.info({ delayMs: Math.round(delayMs) }, 'the event loop keeps up again: taking webhooks and work again'),
+  });
   const metricsRegistry = config.metricsRegistry ?? new Registry();
   // Scrapes, probes and alerts read the backlog (pending, processing, dead) only: counting done rows
   // would scan an index of millions of rows every 15 s (throughput is in the attempts counter). One
@@ -111,7 +119,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   });
   const attemptWindow = createAttemptWindow(clock, settings.alerts.windowSeconds * 1000);
   const minuteFigures = createMinuteFigures(clock);
-  const telemetry = fanOutTelemetry(createMetrics(metricsRegistry, { queueDepth, outboxFigures }), attemptWindow, minuteFigures);
+  const telemetry = fanOutTelemetry(createMetrics(metricsRegistry, { queueDepth, outboxFigures, eventLoopDelayMs: () => loopGuard.delayMs() }), attemptWindow, minuteFigures);
 
   const dispatcher = createDispatcher({
     knex,
@@ -125,6 +133,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     processing: settings.processing,
     logBodies: settings.logBodies,
     instanceId: config.instanceId,
+    loopGuard,
   });
   const persist = createPersist({
     knex,
@@ -139,7 +148,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     knex, dialect, secretBox: config.secretBox, clock, logger, cacheMs: settings.partnerCacheMs, firstLoadWaitMs: settings.receive.commitTimeoutMs,
   });
   const unverifiedBytes = createUnverifiedBytes({ maxBytes: settings.receive.maxUnverifiedBytes, maxBytesPerPartner: settings.receive.maxUnverifiedBytesPerPartner });
-  const receiver = createReceiver({ directory, persist, rateLimiter: createRateLimiter(clock), unverifiedBytes, clock, receive: settings.receive });
+  const receiver = createReceiver({ directory, persist, rateLimiter: createRateLimiter(clock), unverifiedBytes, clock, receive: settings.receive, loopGuard });
   // Changes made through this instance apply to it at once; other processes see them within the cache time.
   const partners = createPartnerAdmin({ knex, dialect, secretBox: config.secretBox, clock, onChange: () => directory.invalidate() });
 
@@ -148,6 +157,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     readBacklog: backlog,
     queueDepth,
     unreadableSecrets: async () => secretKeyReport((await directory.refresh()).values(), config.secretBox !== null).unreadable,
+    eventLoop: () => ({ delayMs: loopGuard.delayMs(), maxDelayMs: loopGuard.maxDelayMs, shedding: loopGuard.busy() }),
     clock,
     maxPendingAgeSeconds: settings.health.maxPendingAgeSeconds,
     timeoutMs: dbTimeoutMs,
@@ -247,6 +257,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     },
     async stop() {
       await Promise.all([dispatcher.stop(), alerts.stop(), retention.stop()]);
+      loopGuard.stop();
       logger.info({ instanceId: config.instanceId }, 'webhooks processing stopped');
     },
   };

@@ -59,7 +59,7 @@ export function outcomeOf(error: WebhookError): RequestOutcome {
     case 400:
       return 'bad_request';
     case 503:
-      return 'store_unavailable';
+      return error.code === 'host_busy' ? 'host_busy' : 'store_unavailable';
     default:
       return 'internal_error';
   }

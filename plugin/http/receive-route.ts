@@ -48,6 +48,8 @@ export function receiveRoute(deps: ReceiveRouteDeps) {
       // Unknown slugs are attacker-controlled: never a label, or metrics grow without bound.
       const partnerLabel = error.code === 'unknown_partner' ? '(unknown)' : slug;
       deps.telemetry.request(partnerLabel, outcomeOf(error), (deps.clock.now() - started) / 1000);
+      // Shed while the host is busy: a line per refusal would add to the load (the guard logs each episode).
+      if (error.code === 'host_busy') return;
       const fields = { partner: slug.slice(0, 64), status: error.status, reason: error.code };
       if (error.status >= 500) deps.logger.error({ ...fields, err: loggableError(error.cause ?? error) }, 'webhook request failed');
       else deps.logger.warn(fields, 'webhook request refused');

@@ -42,6 +42,8 @@ export interface ReceiverDeps {
   unverifiedBytes: UnverifiedBytes;
   clock: Clock;
   receive: Settings['receive'];
+  /** Says when the host's event loop is behind: new webhooks are then refused before their body is read. */
+  loopGuard?: { busy(): boolean };
 }
 
 /**
@@ -82,6 +84,9 @@ export function createReceiver(deps: ReceiverDeps) {
     if (wait > 0) throw new WebhookError(429, 'rate_limited', 'too many requests for this partner', { retryAfterSeconds: wait });
     checkContentType(request.headers['content-type'], partner.settings.contentTypes);
     checkContentEncoding(request.headers['content-encoding']);
+    if (deps.loopGuard?.busy()) {
+      throw new WebhookError(503, 'host_busy', 'the host is busy; retry later', { retryAfterSeconds: limits.retryAfterSeconds });
+    }
     return partner;
   }
 

@@ -27,6 +27,12 @@ export interface HealthReport {
   queueDepth: number;
   /** Partners whose stored secrets this process cannot open (their events get 503): `degraded` when any. */
   partnersWithUnreadableSecrets: string[];
+  /**
+   * This process's event-loop delay (last 100 ms window) and the threshold past which new webhooks
+   * are refused with 503 (null: off). Informational: a busy loop does not change `status`, since a
+   * probe that took the host out of its load balancer would take the CRM's own pages with it.
+   */
+  eventLoop?: { delayMs: number; maxDelayMs: number | null; shedding: boolean };
 }
 
 export interface HealthDeps {
@@ -36,6 +42,7 @@ export interface HealthDeps {
   queueDepth(): number;
   /** Slugs of partners whose secrets cannot be opened with this process's key (none when unknown). */
   unreadableSecrets?(): Promise<string[]>;
+  eventLoop?: () => NonNullable<HealthReport['eventLoop']>;
   clock: Clock;
   maxPendingAgeSeconds: number;
   timeoutMs: number;
@@ -90,6 +97,7 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
       dead: figures ? figures.dead : null,
       queueDepth: deps.queueDepth(),
       partnersWithUnreadableSecrets: unreadable,
+      ...(deps.eventLoop ? { eventLoop: deps.eventLoop() } : {}),
     };
   };
 }

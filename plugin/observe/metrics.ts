@@ -16,6 +16,7 @@ export const METRIC_NAMES = Object.freeze({
   oldestPendingAge: 'crm_webhooks_oldest_pending_age_seconds',
   deadRows: 'crm_webhooks_dead_rows',
   databaseUp: 'crm_webhooks_database_up',
+  eventLoopDelay: 'crm_webhooks_event_loop_delay_seconds',
 });
 
 // An acknowledgement is a commit: ~1 ms on an idle SQLite, tens of ms on a busy MySQL, seconds
@@ -29,6 +30,8 @@ export interface MetricsSources {
   queueDepth(): number;
   /** Outbox statistics with a deadline, read at scrape time. */
   outboxFigures: ReadOutboxFigures;
+  /** This process's event-loop delay in ms (the guard's last window), read at scrape time. */
+  eventLoopDelayMs?(): number;
 }
 
 export interface MetricsOptions {
@@ -85,19 +88,50 @@ export function createMetrics(registry: Registry, sources: MetricsSources, optio
       this.set(sources.queueDepth());
     },
   });
+  const loopDelay = sources.eventLoopDelayMs;
+  if (loopDelay) {
+    new Gauge({
+      name: METRIC_NAMES.eventLoopDelay,
+      help: 'Event-loop delay of this process over the last window (p99 of the samples or one long block); past receive.maxEventLoopDelayMs new webhooks get 503.',
+      registers,
+      collect() {
+        this.set(loopDelay() / 1000);
+      },
+    });
+  }
   registerDatabaseGauges(registers, sources.outboxFigures);
 
+  // prom-client hashes a label set on every inc/observe; the series of one (partner, outcome) are
+  // looked up once and kept, as every request and every attempt reports here. Bounded: partner
+  // labels are capped above and outcomes are a fixed set.
+  type Series = { inc(): void; observe(seconds: number): void };
+  const requestSeries = new Map<string, Series>();
+  const attemptSeries = new Map<string, Series>();
+  const series = (cache: Map<string, Series>, partner: string, outcome: string, make: (partnerLabel: string) => Series) => {
+    const partnerLabel = label(partner);
+    const key = `${partnerLabel}\u0000${outcome}`;
+    let found = cache.get(key);
+    if (!found) cache.set(key, (found = make(partnerLabel)));
+    return found;
+  };
   return {
     request(partner, outcome, seconds) {
-      const partnerLabel = label(partner);
-      requests.inc({ partner: partnerLabel, outcome });
-      const result = outcome === 'accepted' || outcome === 'duplicate' ? outcome : 'rejected';
-      ack.observe({ partner: partnerLabel, result }, seconds);
+      const s = series(requestSeries, partner, outcome, (partnerLabel) => {
+        const counter = requests.labels({ partner: partnerLabel, outcome });
+        const histogram = ack.labels({ partner: partnerLabel, result: outcome === 'accepted' || outcome === 'duplicate' ? outcome : 'rejected' });
+        return { inc: () => counter.inc(), observe: (v) => histogram.observe(v) };
+      });
+      s.inc();
+      s.observe(seconds);
     },
     attempt(partner, outcome, seconds) {
-      const partnerLabel = label(partner);
-      attempts.inc({ partner: partnerLabel, outcome });
-      processing.observe({ partner: partnerLabel }, seconds);
+      const s = series(attemptSeries, partner, outcome, (partnerLabel) => {
+        const counter = attempts.labels({ partner: partnerLabel, outcome });
+        const histogram = processing.labels({ partner: partnerLabel });
+        return { inc: () => counter.inc(), observe: (v) => histogram.observe(v) };
+      });
+      s.inc();
+      s.observe(seconds);
     },
   };
 }

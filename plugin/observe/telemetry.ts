@@ -16,6 +16,7 @@ export type RequestOutcome =
   | 'bad_request'
   | 'unauthorized'
   | 'store_unavailable'
+  | 'host_busy'
   | 'internal_error';
 
 /** `released`: given back unfinished at stop(); not a failure. */

@@ -9,6 +9,8 @@ import { loggableError } from '../observe/loggable-error.js';
 export interface DispatcherDeps extends BatchDeps {
   dialect: Dialect;
   instanceId: string;
+  /** While the host's event loop is behind, no new work is claimed (the poller backs off). */
+  loopGuard?: { busy(): boolean };
 }
 
 /** How the receive path hands events straight to this process's queue. */
@@ -147,7 +149,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       if (recovered.pending + recovered.dead > 0) logger.warn(recovered, 'took back events whose lease expired');
     }
     const limit = Math.min(free(), processing.claimBatchSize);
-    if (limit === 0 || !accepting) {
+    if (limit === 0 || !accepting || deps.loopGuard?.busy()) {
       backlog = true;
       return false;
     }

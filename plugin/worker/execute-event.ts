@@ -30,8 +30,23 @@ export interface ExecuteDeps {
 
 export const fenceOf = (event: ClaimedEvent): Fence => ({ outboxId: event.outboxId, lockedBy: event.lockedBy, attempt: event.attempt });
 
+/**
+ * The event's logger, made on first use: a pino child serializes its bindings when it is created,
+ * and most events succeed without their handlers or the worker ever logging a line.
+ */
 export function eventLogger(deps: ExecuteDeps, event: ClaimedEvent): Logger {
-  return deps.logger.child({ partner: event.partner, eventId: event.eventId, outboxId: event.outboxId, attempt: event.attempt });
+  let child: Logger | undefined;
+  const get = () => (child ??= deps.logger.child({ partner: event.partner, eventId: event.eventId, outboxId: event.outboxId, attempt: event.attempt }));
+  // LogFn is overloaded ((obj, msg?) and (msg)): forward whatever was given, as given.
+  const forward = (level: 'debug' | 'info' | 'warn' | 'error') =>
+    ((...args: unknown[]) => (get()[level] as (...a: unknown[]) => void)(...args)) as Logger['debug'];
+  return {
+    debug: forward('debug'),
+    info: forward('info'),
+    warn: forward('warn'),
+    error: forward('error'),
+    child: (bindings) => get().child(bindings),
+  };
 }
 
 /**

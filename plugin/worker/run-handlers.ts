@@ -35,12 +35,21 @@ export async function runHandlers(
   limits: { timeoutMs: number; stopSignal: AbortSignal; onFinished?: (ms: number) => void },
 ): Promise<void> {
   if (limits.stopSignal.aborted) throw new StoppingError(false);
-  const controller = new AbortController();
+  // The handlers' signal is made only if a handler reads it: most never do, and an AbortController
+  // per event was a measurable part of processing's CPU. One read after an interrupt is aborted.
+  let controller: AbortController | undefined;
+  let interruption: Error | undefined;
+  const signal = () => {
+    controller ??= new AbortController();
+    if (interruption && !controller.signal.aborted) controller.abort(interruption);
+    return controller.signal;
+  };
   let timer: NodeJS.Timeout | undefined;
   let onStop: (() => void) | undefined;
   const interrupted = new Promise<never>((_, reject) => {
     const interrupt = (error: Error) => {
-      controller.abort(error);
+      interruption ??= error;
+      controller?.abort(error);
       reject(error);
     };
     timer = setTimeout(() => interrupt(new HandlerTimeoutError(limits.timeoutMs)), limits.timeoutMs);
@@ -51,7 +60,14 @@ export async function runHandlers(
   interrupted.catch(() => undefined);
   try {
     const webhookEvent = toWebhookEvent(event);
-    const context = { trx, logger, idempotencyKey: `${event.partner}:${event.eventId}`, signal: controller.signal };
+    const context = {
+      trx,
+      logger,
+      idempotencyKey: `${event.partner}:${event.eventId}`,
+      get signal() {
+        return signal();
+      },
+    };
     const started = performance.now();
     await Promise.race([
       (async () => {

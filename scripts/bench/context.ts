@@ -3,8 +3,10 @@ import type { VariantName } from './protocol.js';
 import type { BenchRequest } from './requests.js';
 import type { ServerHandle } from './server-handle.js';
 
-export type PhaseName = 'ceiling' | 'naive' | 'plugin' | 'e2e' | 'drain' | 'dedupe1m';
-export const PHASE_NAMES: readonly PhaseName[] = ['ceiling', 'naive', 'plugin', 'e2e', 'drain', 'dedupe1m'];
+export type PhaseName = 'ceiling' | 'naive' | 'bullmq' | 'plugin' | 'cpu' | 'storm' | 'processes' | 'e2e' | 'drain' | 'dedupe1m';
+export const PHASE_NAMES: readonly PhaseName[] = ['ceiling', 'naive', 'bullmq', 'plugin', 'cpu', 'storm', 'processes', 'e2e', 'drain', 'dedupe1m'];
+/** The receivers measured side by side, interleaved per connection count. */
+export const RECEIVER_PHASES = ['ceiling', 'naive', 'bullmq', 'plugin'] as const;
 
 export interface BenchOptions {
   databaseUrl: string;
@@ -21,6 +23,8 @@ export interface BenchOptions {
   dedupeRows: number;
   /** Directory for --cpu-prof profiles of the plugin's server children, or null. */
   cpuProfDir: string | null;
+  /** CPU µs per accepted-and-processed event before issue 15's work, the cpu target's reference. */
+  cpuBaselineMicros: number;
 }
 
 /** Everything a phase needs, passed in (no module state): options, database, request factory, output. */
@@ -33,6 +37,9 @@ export interface BenchContext {
   log(message: string): void;
   /** Something the reader of the figures must know (mismatches, errors, exhausted request pools). */
   warn(message: string): void;
-  /** Forks a server child; `profileName` names its CPU profile when --cpu-prof is on. */
-  startServer(variant: VariantName, profileName?: string): Promise<ServerHandle>;
+  /**
+   * Forks a server child; `profileName` names its CPU profile when --cpu-prof is on;
+   * `pluginSettings` are plugin options for the plugin variant (e.g. the yield switched off).
+   */
+  startServer(variant: VariantName, profileName?: string, pluginSettings?: object): Promise<ServerHandle>;
 }

@@ -46,11 +46,12 @@ interface ClientContext {
  * as soon as the previous answer arrives, for `durationSeconds`. Each request takes the next
  * pre-built body and headers from `source`.
  */
-export async function runClosedLoop(spec: { url: string; connections: number; durationSeconds: number; source: RequestSource }): Promise<LoadRun> {
+export async function runClosedLoop(spec: { url: string | string[]; connections: number; durationSeconds: number; source: RequestSource }): Promise<LoadRun> {
   const latencies = createSamples();
   const acceptedIds: string[] = [];
   const statusCounts = new Map<number, number>();
-  const { pathname } = new URL(spec.url);
+  // Several urls: autocannon deals the connections round-robin over them (connection i → url i mod n).
+  const { pathname } = new URL(Array.isArray(spec.url) ? spec.url[0]! : spec.url);
 
   // autocannon deep-clones this per connection; functions are kept by reference, so every
   // connection draws from the one source. The context is per connection and, with one request in
@@ -75,7 +76,7 @@ export async function runClosedLoop(spec: { url: string; connections: number; du
 
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url: spec.url, connections: spec.connections, duration: spec.durationSeconds, requests, timeout: 10 },
+      { url: spec.url as string, connections: spec.connections, duration: spec.durationSeconds, requests, timeout: 10 },
       (error: unknown, value: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(value)),
     );
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {

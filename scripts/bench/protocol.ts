@@ -4,8 +4,8 @@
  * the load generator's). The parent sends numbered requests; the child answers each once.
  */
 
-export type VariantName = 'ceiling' | 'naive' | 'plugin';
-export const VARIANT_NAMES: readonly VariantName[] = ['ceiling', 'naive', 'plugin'];
+export type VariantName = 'ceiling' | 'naive' | 'bullmq' | 'plugin';
+export const VARIANT_NAMES: readonly VariantName[] = ['ceiling', 'naive', 'bullmq', 'plugin'];
 
 /** What the child counts of its own processing (only the plugin variant runs handlers). */
 export interface VariantCounters {

@@ -3,12 +3,17 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { PHASE_NAMES, type BenchContext, type BenchOptions, type PhaseName } from './context.js';
+import { PHASE_NAMES, RECEIVER_PHASES, type BenchContext, type BenchOptions, type PhaseName } from './context.js';
 import { maskUrl, openBenchDatabase } from './db.js';
+import { runCpuPhase } from './phases/cpu.js';
 import { runDedupe1mPhase } from './phases/dedupe1m.js';
 import { runDrainPhase } from './phases/drain.js';
 import { runE2ePhase } from './phases/e2e.js';
-import { runThroughputPhase } from './phases/throughput.js';
+import { runProcessesPhase } from './phases/processes.js';
+import { runStormPhase } from './phases/storm.js';
+import { runInterleavedThroughput } from './phases/throughput.js';
+import { redisProblem } from './redis.js';
+import { REDIS } from './variants/bullmq.js';
 import { formatProfile, summarizeProfile } from './profile.js';
 import { computeRatios, describeLimits, evaluateTargets, renderReport, writeResults, type BenchResults } from './report.js';
 import { createRequestFactory } from './requests.js';
@@ -22,6 +27,11 @@ import { findDatabasePid, machineBusyPct, machineFacts, sourceRevision } from '.
  */
 const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/crmwh_bench';
 const TARGET_CONNECTIONS = 64;
+/**
+ * CPU µs per accepted-and-processed event of the code before issue 15 (commit 5c6a207), measured
+ * with the cpu phase on the machine of the README's run: median of three runs (333, 358, 402).
+ */
+const CPU_BASELINE_MICROS = 358;
 
 function parseOptions(argv: string[]): BenchOptions {
   const positive = (name: string) => (value: string) => {
@@ -42,6 +52,8 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--backlog <rows>', 'rows in the drain phase (default 100000; 10000 with --quick)', positive('--backlog'))
     .option('--dedupe-rows <rows>', 'rows added to webhook_dedupe in the dedupe1m phase', positive('--dedupe-rows'), 1_000_000)
     .option('--cpu-prof [dir]', 'write a V8 CPU profile of each plugin server child (and print a summary)')
+    .option('--profile [dir]', 'same as --cpu-prof')
+    .option('--cpu-baseline <micros>', 'CPU µs per accepted-and-processed event before issue 15 (the cpu target compares with it)', positive('--cpu-baseline'), CPU_BASELINE_MICROS)
     .parse(argv);
   const raw = program.opts<{
     databaseUrl?: string;
@@ -55,7 +67,10 @@ function parseOptions(argv: string[]): BenchOptions {
     backlog?: number;
     dedupeRows: number;
     cpuProf?: string | boolean;
+    profile?: string | boolean;
+    cpuBaseline: number;
   }>();
+  raw.cpuProf ??= raw.profile;
   if (raw.connections.some((c) => !Number.isInteger(c) || c < 1)) throw new InvalidArgumentError('--connections must list positive integers');
   let phases: PhaseName[] = raw.quick ? PHASE_NAMES.filter((p) => p !== 'dedupe1m') : [...PHASE_NAMES];
   if (raw.only) {
@@ -76,6 +91,7 @@ function parseOptions(argv: string[]): BenchOptions {
     e2eRatePerSecond: raw.e2eRate,
     backlogRows: Math.round(raw.backlog ?? (raw.quick ? 10_000 : 100_000)),
     dedupeRows: Math.round(raw.dedupeRows),
+    cpuBaselineMicros: raw.cpuBaseline,
     cpuProfDir: raw.cpuProf === undefined || raw.cpuProf === false ? null : raw.cpuProf === true ? mkdtempSync(join(tmpdir(), 'crmwh-bench-prof-')) : resolve(raw.cpuProf),
   };
 }
@@ -111,11 +127,11 @@ async function main(): Promise<number> {
       databasePid: findDatabasePid(options.databaseUrl),
       log,
       warn,
-      startServer: (variant, profileName) =>
+      startServer: (variant, profileName, pluginSettings) =>
         startServer({
           variant,
           databaseUrl: options.databaseUrl,
-          env: { WEBHOOKS_SECRET_KEY: secretKey },
+          env: { WEBHOOKS_SECRET_KEY: secretKey, BENCH_PARTNER_SECRET: secret, BENCH_PLUGIN_SETTINGS: JSON.stringify(pluginSettings ?? {}) },
           execArgv:
             options.cpuProfDir && variant === 'plugin' && profileName
               ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${profileName}.cpuprofile`]
@@ -124,10 +140,30 @@ async function main(): Promise<number> {
     };
     if (ctx.databasePid === null && db.facts.kind === 'mysql') log('the database server process is not on this machine (or not visible): no database CPU figures');
 
+    const receivers = RECEIVER_PHASES.filter((p) => options.phases.includes(p));
+    if (receivers.includes('bullmq')) {
+      const problem = await redisProblem(REDIS);
+      if (problem) {
+        warn(`!!! Redis at ${REDIS.host}:${REDIS.port} is DOWN (${problem}): the BullMQ receiver is NOT measured in this run`);
+        failures.bullmq = `Redis at ${REDIS.host}:${REDIS.port} is down: ${problem}`;
+        receivers.splice(receivers.indexOf('bullmq'), 1);
+      }
+    }
+    // The receivers run interleaved (every one at each connection count in turn), so once, at the first.
+    const interleaved = async () => {
+      if (receivers.length === 0) return;
+      const result = await runInterleavedThroughput(ctx, receivers.splice(0));
+      Object.assign(phases, result.phases);
+      Object.assign(failures, result.failures);
+    };
     const runners: Record<PhaseName, () => Promise<void>> = {
-      ceiling: async () => void (phases.ceiling = await runThroughputPhase(ctx, 'ceiling')),
-      naive: async () => void (phases.naive = await runThroughputPhase(ctx, 'naive')),
-      plugin: async () => void (phases.plugin = await runThroughputPhase(ctx, 'plugin')),
+      ceiling: interleaved,
+      naive: interleaved,
+      bullmq: interleaved,
+      plugin: interleaved,
+      storm: async () => void (phases.storm = await runStormPhase(ctx)),
+      processes: async () => void (phases.processes = await runProcessesPhase(ctx)),
+      cpu: async () => void (phases.cpu = await runCpuPhase(ctx)),
       e2e: async () => void (phases.e2e = await runE2ePhase(ctx)),
       drain: async () => void (phases.drain = await runDrainPhase(ctx)),
       dedupe1m: async () => void (phases.dedupe1m = await runDedupe1mPhase(ctx)),
@@ -164,7 +200,7 @@ async function main(): Promise<number> {
     phases,
     failures,
     ratios: computeRatios(phases, options.connections),
-    targets: evaluateTargets(phases, options.targetConnections),
+    targets: evaluateTargets(phases, options.targetConnections, options.cpuBaselineMicros),
     limits: describeLimits(phases, options.targetConnections),
     warnings,
     commitMismatches: countMismatches(phases),
@@ -181,6 +217,10 @@ function countMismatches(phases: BenchResults['phases']): number {
   const checks = [
     ...[phases.naive, phases.plugin].flatMap((p) => p?.steps.map((s) => s.commits) ?? []),
     phases.e2e?.commits,
+    phases.cpu?.commits,
+    phases.storm?.yieldOn.commits,
+    phases.storm?.yieldOff.commits,
+    ...(phases.processes?.runs.map((r) => r.commits) ?? []),
     phases.dedupe1m?.empty.commits,
     phases.dedupe1m?.filled.commits,
   ];

@@ -9,8 +9,9 @@ export async function withServer<T>(
   variant: VariantName,
   profileName: string,
   work: (server: ServerHandle, rss: PeakRss) => Promise<T>,
+  pluginSettings?: object,
 ): Promise<{ value: T; lifetimePeakRssBytes: number; rssSource: string }> {
-  const server = await ctx.startServer(variant, profileName);
+  const server = await ctx.startServer(variant, profileName, pluginSettings);
   try {
     const rss = createPeakRss(server);
     const value = await work(server, rss);

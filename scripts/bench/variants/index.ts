@@ -1,6 +1,7 @@
 import type { VariantName } from '../protocol.js';
 import { startCeiling } from './ceiling.js';
 import type { VariantOptions, VariantServer } from './common.js';
+import { startBullmq } from './bullmq.js';
 import { startNaive } from './naive.js';
 import { startPlugin } from './plugin.js';
 
@@ -9,6 +10,7 @@ export type { VariantServer } from './common.js';
 const STARTERS: Readonly<Record<VariantName, (options: VariantOptions) => Promise<VariantServer>>> = {
   ceiling: startCeiling,
   naive: startNaive,
+  bullmq: startBullmq,
   plugin: startPlugin,
 };
 

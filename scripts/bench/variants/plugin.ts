@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { openDatabase } from '../../../plugin/store/connect.js';
+import type { PluginOptions } from '../../../plugin/index.js';
 import type { WebhookEvent } from '../../../plugin/types.js';
 import { startDemoHost } from '../../demo/demo-host.js';
 import type { TrackedEvents, VariantCounters } from '../protocol.js';
@@ -17,7 +18,9 @@ export async function startPlugin(options: VariantOptions): Promise<VariantServe
 
   // The plugin's own logger (pino on stdout) at LOG_LEVEL, which the bench sets to warn: a warning
   // (a deadlock retry, a 503) is worth seeing next to the figures it explains.
-  const host = await startDemoHost({ knex, port: 0, crmHandlers: false });
+  // BENCH_PLUGIN_SETTINGS: plugin options of one phase, e.g. the storm phase's yield switched off.
+  const settings = JSON.parse(process.env.BENCH_PLUGIN_SETTINGS || '{}') as Partial<PluginOptions>;
+  const host = await startDemoHost({ knex, port: 0, crmHandlers: false, plugin: settings });
   // startDemoHost has started processing, but its first poll is a timer that cannot fire before
   // this continuation runs, so no event (e.g. of a backlog) is processed without this handler.
   host.plugin.on('*', (event: WebhookEvent) => {
