@@ -3,6 +3,7 @@ import type { AttemptOutcome, Telemetry } from '../observe/telemetry.js';
 import type { Settings } from '../settings.js';
 import type { DbClock } from '../store/db-clock.js';
 import type { Dialect } from '../store/dialect.js';
+import { isPoolClosed } from '../store/pool-state.js';
 import { markDone, markFailed, releaseClaims, renewLease, type ClaimedEvent, type Fence } from '../store/outbox.js';
 import type { Clock, Logger } from '../types.js';
 import { retryDelayMs } from './backoff.js';
@@ -74,9 +75,15 @@ export async function settleFailure(deps: ExecuteDeps, event: ClaimedEvent, log:
     return 'lease_lost';
   }
   if (error instanceof StoppingError) {
-    await releaseClaims(deps.knex, [fenceOf(event)], { started: error.handlersStarted, nowMs: deps.dbClock.now() }).catch((releaseError: unknown) =>
-      log.error({ err: loggableError(releaseError, deps.logBodies) }, 'could not release the event at stop; it is retried when its lease expires'),
-    );
+    await releaseClaims(deps.knex, [fenceOf(event)], { started: error.handlersStarted, nowMs: deps.dbClock.now() }).catch((releaseError: unknown) => {
+      if (isPoolClosed(deps.knex)) log.info('the host closed the database before the event was given back; it is retried when its claim expires');
+      else log.error({ err: loggableError(releaseError, deps.logBodies) }, 'could not release the event at stop; it is retried when its claim expires');
+    });
+    return 'released';
+  }
+  if (isPoolClosed(deps.knex)) {
+    // The host closed its database under a running attempt (its shutdown): nothing failed that a retry would not fix.
+    log.info('the host closed the database under a running attempt; the event is retried when its claim expires');
     return 'released';
   }
   const failure = describeFailure(deps, event, log, error);
