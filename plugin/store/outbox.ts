@@ -184,13 +184,15 @@ export async function renewLease(knex: Knex, fence: Fence, lockedUntilMs: number
  */
 export async function releaseClaims(knex: Knex, fences: readonly Fence[], options: { started: boolean; nowMs: number }): Promise<number> {
   let released = 0;
-  for (const fence of fences) {
-    released += await fenced(knex, fence).update({
+  // One statement per claim group (usually one in all): at stop, the host may close the pool at any
+  // moment, and a statement that already holds a connection still completes.
+  for (const group of byClaim(fences)) {
+    released += await claimedBy(knex, group).update({
       status: 'pending',
       locked_by: null,
       locked_until: null,
       next_attempt_at: toDbTime(options.nowMs),
-      attempts: options.started ? fence.attempt : fence.attempt - 1,
+      attempts: options.started ? group.attempt : group.attempt - 1,
     });
   }
   return released;

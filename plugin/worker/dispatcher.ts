@@ -1,9 +1,13 @@
 import PQueue from 'p-queue';
 import type { Dialect } from '../store/dialect.js';
 import type { InsertClaim } from '../store/inbox.js';
-import { claimDue, recoverExpiredLeases, releaseClaims, renewLeases, type ClaimedEvent } from '../store/outbox.js';
+import { isPoolClosed } from '../store/pool-state.js';
+import { claimDue, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
+import { createClaimHeartbeat, heartbeatEveryMs } from './claim-heartbeat.js';
+import { createClaimRecovery } from './claim-recovery.js';
 import { executeBatch, type BatchDeps } from './execute-batch.js';
 import { createPoller } from './poller.js';
+import { createRepeating } from './repeating.js';
 import { loggableError } from '../observe/loggable-error.js';
 
 export interface DispatcherDeps extends BatchDeps {
@@ -25,6 +29,7 @@ export interface FastPath {
 
 const CLOCK_SYNC_MS = 60_000;
 const SLOW_EVENT_MS = 2;
+const ABORT_GRACE_MS = 5000;
 
 /**
  * Runs claimed events on a p-queue. The outbox stays the source of truth: the in-memory queue is
@@ -41,14 +46,10 @@ export function createDispatcher(deps: DispatcherDeps) {
   let reserved = 0;
   let accepting = false;
   let stopController = new AbortController();
-  let lastRecoveryMs = Number.NEGATIVE_INFINITY;
-  let lastRenewalMs = Number.NEGATIVE_INFINITY;
-  let lastSyncMs = Number.NEGATIVE_INFINITY;
   let backlog = false;
   let msPerEvent = 0; // moving average of the time an event's handlers take (not commits or pool waits)
   let schedulePending = false;
   const stray: Promise<unknown>[] = [];
-  const recoveryEveryMs = Math.min(15_000, Math.max(250, processing.leaseMs / 4));
 
   const batchDeps = {
     ...deps,
@@ -116,50 +117,64 @@ export function createDispatcher(deps: DispatcherDeps) {
     if (backlog && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();
   }
 
-  /**
-   * The lease is a heartbeat: while this process lives it keeps extending the leases of everything
-   * it holds, however long events wait in memory or a batch runs, so only the rows of a process that
-   * died (or froze) expire. Rows found taken meanwhile are dropped from the waiting queue.
-   */
-  async function renewHeldLeases(): Promise<void> {
-    const soon = deps.dbClock.now() + processing.leaseMs / 2;
-    const due = [...waiting.values(), ...runningEvents.values()].filter((event) => event.lockedUntilMs < soon);
-    if (due.length === 0) return;
-    const until = deps.dbClock.now() + processing.leaseMs;
-    const held = await renewLeases(knex, due, until);
-    for (const event of due) {
-      if (held.has(event.outboxId)) event.lockedUntilMs = until;
-      else if (waiting.delete(event.outboxId)) logger.warn({ outboxId: event.outboxId }, 'a queued event was taken by another claim; dropped');
-    }
-  }
-
+  /** The poller's one job: claim due rows (a crash's leftovers, retries now due, other processes' events). */
   async function poll(): Promise<boolean> {
-    const now = deps.dbClock.now();
-    if (deps.clock.now() - lastSyncMs >= CLOCK_SYNC_MS) {
-      await deps.dbClock.sync();
-      lastSyncMs = deps.clock.now();
-    }
-    if (deps.clock.now() - lastRenewalMs >= recoveryEveryMs) {
-      await renewHeldLeases();
-      lastRenewalMs = deps.clock.now();
-    }
-    if (deps.clock.now() - lastRecoveryMs >= recoveryEveryMs) {
-      const recovered = await recoverExpiredLeases(knex, { nowMs: deps.dbClock.now(), maxAttempts: processing.maxAttempts });
-      lastRecoveryMs = deps.clock.now();
-      if (recovered.pending + recovered.dead > 0) logger.warn(recovered, 'took back events whose lease expired');
-    }
     const limit = Math.min(free(), processing.claimBatchSize);
     if (limit === 0 || !accepting || deps.loopGuard?.busy()) {
       backlog = true;
       return false;
     }
-    const claimed = await claimDue(knex, deps.dialect, { lockedBy: deps.instanceId, nowMs: now, leaseMs: processing.leaseMs, limit });
+    const claimed = await claimDue(knex, deps.dialect, { lockedBy: deps.instanceId, nowMs: deps.dbClock.now(), leaseMs: processing.leaseMs, limit });
     for (const event of claimed) enqueue(event);
     backlog = claimed.length === limit;
     return backlog && free() > 0;
   }
 
-  const poller = createPoller({ poll, minIntervalMs: processing.pollIntervalMs, maxIntervalMs: processing.maxPollIntervalMs, logger });
+  const poller = createPoller({
+    poll,
+    minIntervalMs: processing.pollIntervalMs,
+    maxIntervalMs: processing.maxPollIntervalMs,
+    logger,
+    quiet: () => isPoolClosed(knex),
+  });
+  const everyMs = heartbeatEveryMs(processing.leaseMs);
+  const heartbeat = createRepeating({
+    everyMs,
+    logger,
+    failure: 'renewing the claims this process holds failed',
+    quiet: () => isPoolClosed(knex),
+    run: createClaimHeartbeat({
+      knex,
+      dbClock: deps.dbClock,
+      claimMs: processing.leaseMs,
+      held: () => [...waiting.values(), ...runningEvents.values()],
+      onLost: (event) => {
+        if (waiting.delete(event.outboxId)) logger.warn({ outboxId: event.outboxId }, 'a queued event was taken by another claim; dropped');
+      },
+    }),
+  });
+  const recovery = createRepeating({
+    everyMs,
+    logger,
+    failure: 'taking back expired claims failed',
+    quiet: () => isPoolClosed(knex),
+    run: createClaimRecovery({ knex, dbClock: deps.dbClock, maxAttempts: processing.maxAttempts, logger }),
+  });
+  const clockSync = createRepeating({ everyMs: CLOCK_SYNC_MS, logger, failure: 'reading the database clock failed', quiet: () => isPoolClosed(knex), run: () => deps.dbClock.sync() });
+
+  /** Gives back claims that never reached a handler; quietly when the host has closed the pool meanwhile. */
+  function giveBack(events: ClaimedEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return releaseClaims(knex, events, { started: false, nowMs: deps.dbClock.now() }).then(
+      () => undefined,
+      (error: unknown) => logGiveBackFailure(error, events.length),
+    );
+  }
+
+  function logGiveBackFailure(error: unknown, events: number): void {
+    if (isPoolClosed(knex)) logger.info({ events }, 'the host closed the database before stop() gave back queued events; they are retried when their claim expires');
+    else logger.error({ err: loggableError(error, deps.logBodies), events }, 'could not release queued events at stop; they are retried when their claim expires');
+  }
 
   const fastPath: FastPath = {
     reserve(count) {
@@ -178,7 +193,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         enqueue(event);
         return;
       }
-      stray.push(releaseClaims(knex, [event], { started: false, nowMs: deps.dbClock.now() }).catch(() => undefined));
+      stray.push(giveBack([event]));
     },
   };
 
@@ -194,10 +209,11 @@ export function createDispatcher(deps: DispatcherDeps) {
     async start(): Promise<void> {
       if (accepting) return;
       await deps.dbClock.sync();
-      lastSyncMs = deps.clock.now();
       stopController = new AbortController();
       accepting = true;
-      lastRecoveryMs = Number.NEGATIVE_INFINITY; // recover at once: leftovers of a crash
+      clockSync.start(false);
+      recovery.start(true); // at once: the leftovers of a crash
+      heartbeat.start(false);
       poller.start();
     },
     /**
@@ -207,35 +223,46 @@ export function createDispatcher(deps: DispatcherDeps) {
      */
     async stop(timeoutMs = processing.stopTimeoutMs): Promise<void> {
       accepting = false;
-      await poller.stop();
+      // Give back what waits in memory before anything else: a host that destroys its knex right
+      // after calling stop() still lets statements already waiting for a connection run.
+      const releasing = [giveBack(takeWaiting())];
+      await Promise.all([poller.stop(), recovery.stop(), clockSync.stop()]);
+      releasing.push(giveBack(takeWaiting())); // claimed by a poll that was in flight
       // Commits already holding reserved claims hand their events over (and, now, get them released)
-      // within one commit's time; wait for them so nothing of ours is leased after stop() returns.
+      // within one commit's time; wait for them so nothing of ours is held after stop() returns.
       // (Counted in real 5 ms steps, not on the injectable clock, which a test may have frozen.)
       for (let waited = 0; reserved > 0 && waited < Math.min(timeoutMs, 5000); waited += 5) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      const notStarted = [...waiting.values()];
-      waiting.clear();
-      queue.clear();
-      scheduled = 0;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([
-        queue.onIdle().then(() => false),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
-      ]);
-      clearTimeout(timer);
-      if (timedOut) {
+      if (!(await settlesWithin(queue.onIdle(), timeoutMs))) {
         logger.warn({ running: queue.pending }, 'handlers still running at stop timeout; aborting and releasing them');
         stopController.abort();
-        await queue.onIdle();
+        // Aborted attempts stop their statements and give their rows back within a few seconds;
+        // past that, stop() returns anyway and the claims expire by themselves.
+        if (!(await settlesWithin(queue.onIdle(), ABORT_GRACE_MS))) logger.warn({ running: queue.pending }, 'aborted handlers did not end; their claims expire by themselves');
       }
-      // Only now: on SQLite a running handler's transaction holds the one connection.
-      await releaseClaims(knex, notStarted, { started: false, nowMs: deps.dbClock.now() }).catch((error: unknown) =>
-        logger.error({ err: loggableError(error, deps.logBodies), events: notStarted.length }, 'could not release queued events at stop; they are retried when their lease expires'),
-      );
-      await Promise.all(stray.splice(0));
+      await heartbeat.stop();
+      await Promise.all([...releasing, ...stray.splice(0)]);
     },
   };
+
+  function takeWaiting(): ClaimedEvent[] {
+    const events = [...waiting.values()];
+    waiting.clear();
+    queue.clear();
+    scheduled = 0;
+    return events;
+  }
+}
+
+/** Resolves true when `work` settles within `ms`, false otherwise (it keeps running). */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -1,7 +1,8 @@
 import type { AttemptOutcome } from '../observe/telemetry.js';
+import { abandonTransaction } from '../store/abandon-transaction.js';
 import { markManyDone, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
 import { LeaseLostError, StoppingError } from './errors.js';
-import { ensureLease, eventLogger, executeEvent, fenceOf, settleFailure, type ExecuteDeps } from './execute-event.js';
+import { ensureLease, eventLogger, executeEvent, fenceOf, mayStillRun, settleFailure, type ExecuteDeps } from './execute-event.js';
 import { runHandlers } from './run-handlers.js';
 import { watchTransaction } from './transaction-watch.js';
 import { loggableError } from '../observe/loggable-error.js';
@@ -76,8 +77,7 @@ async function runShared(deps: BatchDeps, events: ClaimedEvent[], stopSignal: Ab
     await trx.commit();
     return outcomes;
   } catch (error) {
-    // A handler that ignores its signal may still hold the connection: do not wait for it.
-    void trx.rollback().catch(() => undefined);
+    await abandonTransaction(deps.knex, trx, deps.dialect, { interrupt: mayStillRun(error instanceof BatchAbort ? error.reason : error) });
     throw error;
   } finally {
     watch.dispose();

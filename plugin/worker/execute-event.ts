@@ -3,11 +3,13 @@ import type { AttemptOutcome, Telemetry } from '../observe/telemetry.js';
 import type { Settings } from '../settings.js';
 import type { DbClock } from '../store/db-clock.js';
 import type { Dialect } from '../store/dialect.js';
+import { abandonTransaction } from '../store/abandon-transaction.js';
+import { isPoolClosed } from '../store/pool-state.js';
 import { markDone, markFailed, releaseClaims, renewLease, type ClaimedEvent, type Fence } from '../store/outbox.js';
 import type { Clock, Logger } from '../types.js';
 import { retryDelayMs } from './backoff.js';
 import { errorText } from './error-text.js';
-import { LeaseLostError, StoppingError } from './errors.js';
+import { HandlerTimeoutError, LeaseLostError, StoppingError } from './errors.js';
 import type { HandlerRegistry } from './registry.js';
 import { runHandlers } from './run-handlers.js';
 import { watchTransaction } from './transaction-watch.js';
@@ -27,6 +29,9 @@ export interface ExecuteDeps {
   /** Told how long each event's handlers took (when they succeeded); the dispatcher sizes batches by it. */
   onHandlersFinished?: (ms: number) => void;
 }
+
+/** A handler that timed out or was stopped may still be inside a statement on its transaction. */
+export const mayStillRun = (error: unknown) => error instanceof HandlerTimeoutError || error instanceof StoppingError;
 
 export const fenceOf = (event: ClaimedEvent): Fence => ({ outboxId: event.outboxId, lockedBy: event.lockedBy, attempt: event.attempt });
 
@@ -68,8 +73,7 @@ export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopS
       if (!(await markDone(trx, fenceOf(event), deps.dbClock.now()))) throw new LeaseLostError();
       await trx.commit();
     } catch (error) {
-      // A handler that ignores its signal may still hold the connection: do not wait for it.
-      void trx.rollback().catch(() => undefined);
+      await abandonTransaction(deps.knex, trx, deps.dialect, { interrupt: mayStillRun(error) });
       throw error;
     } finally {
       watch.dispose();
@@ -89,9 +93,15 @@ export async function settleFailure(deps: ExecuteDeps, event: ClaimedEvent, log:
     return 'lease_lost';
   }
   if (error instanceof StoppingError) {
-    await releaseClaims(deps.knex, [fenceOf(event)], { started: error.handlersStarted, nowMs: deps.dbClock.now() }).catch((releaseError: unknown) =>
-      log.error({ err: loggableError(releaseError, deps.logBodies) }, 'could not release the event at stop; it is retried when its lease expires'),
-    );
+    await releaseClaims(deps.knex, [fenceOf(event)], { started: error.handlersStarted, nowMs: deps.dbClock.now() }).catch((releaseError: unknown) => {
+      if (isPoolClosed(deps.knex)) log.info('the host closed the database before the event was given back; it is retried when its claim expires');
+      else log.error({ err: loggableError(releaseError, deps.logBodies) }, 'could not release the event at stop; it is retried when its claim expires');
+    });
+    return 'released';
+  }
+  if (isPoolClosed(deps.knex)) {
+    // The host closed its database under a running attempt (its shutdown): nothing failed that a retry would not fix.
+    log.info('the host closed the database under a running attempt; the event is retried when its claim expires');
     return 'released';
   }
   const failure = describeFailure(deps, event, log, error);

@@ -7,6 +7,8 @@ export interface PollerOptions {
   minIntervalMs: number;
   maxIntervalMs: number;
   logger: Logger;
+  /** True when failures are expected and not worth a line (the host closed the pool). */
+  quiet?: () => boolean;
 }
 
 /**
@@ -36,9 +38,9 @@ export function createPoller(options: PollerOptions) {
         interval = more ? options.minIntervalMs : Math.min(options.maxIntervalMs, interval * 2);
         schedule(more ? 0 : interval);
       } catch (error) {
-        failures += 1;
+        if (!options.quiet?.()) failures += 1;
         // One line per outage, then one every 30 failures: a down database must not flood the log.
-        if (failures === 1 || failures % 30 === 0) options.logger.error({ err: loggableError(error), failures }, 'polling the outbox failed');
+        if (failures > 0 && (failures === 1 || failures % 30 === 0)) options.logger.error({ err: loggableError(error), failures }, 'polling the outbox failed');
         interval = Math.min(options.maxIntervalMs, interval * 2);
         schedule(interval);
       } finally {
