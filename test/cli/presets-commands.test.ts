@@ -26,7 +26,8 @@ const SPEC = {
   type: ['body:kind'],
 };
 
-describe('crm-webhooks presets', () => {
+describe('crm-webhooks presets', function () {
+  this.timeout(60_000);
   it('lists every preset with its signature, body, id/type, tolerance and handshake, as JSON too', async () => {
     const run = await runCli(['presets', '--json']);
     expect(run.code, run.stderr).to.equal(0);
@@ -40,6 +41,10 @@ describe('crm-webhooks presets', () => {
 });
 
 describeEachDatabase('crm-webhooks partner add --preset / --spec-file', (db) => {
+  // Each case starts the CLI several times; on a loaded CI machine one start takes seconds.
+  beforeEach(function () {
+    this.currentTest?.timeout(120_000);
+  });
   const cli = (args: string[]) => runCli(args, { env: { DATABASE_URL: db().url } });
   let dir: string;
   before(async () => {

@@ -24,4 +24,19 @@ describe('partner settings', () => {
     expect(readPartnerSettings('{"rateLimit": "fast"}')).to.deep.include({ settings: {} });
     expect(readPartnerSettings('not json').problem).to.equal('not valid JSON');
   });
+
+  it('takes a preset by name, a public URL and preset settings, and refuses an unknown preset or a non-http URL', () => {
+    expect(partnerSettingsSchema.safeParse({ preset: 'twilio', publicUrl: 'https://crm.example/hooks?x=1', presetSettings: { organizationId: '00D' } }).success).to.equal(true);
+    const unknown = partnerSettingsSchema.safeParse({ preset: 'nope' });
+    expect(unknown.error!.issues[0]!.message).to.match(/^unknown preset; expected one of shopify, slack/);
+    expect(partnerSettingsSchema.safeParse({ publicUrl: 'ftp://crm.example/x' }).success).to.equal(false);
+    expect(partnerSettingsSchema.safeParse({ presetSettings: { 'bad name': 'x' } }).success).to.equal(false);
+  });
+
+  it('validates a stored signature spec and explains a bad one on one line', () => {
+    const good = { signature: { from: 'header:x-sig' }, algorithm: 'hmac-sha256', encoding: 'hex', content: ['body'] };
+    expect(partnerSettingsSchema.safeParse({ signatureSpec: good }).success).to.equal(true);
+    const parsed = partnerSettingsSchema.safeParse({ signatureSpec: { ...good, encoding: 'base32' } });
+    expect(parsed.error!.issues[0]!.message).to.match(/^invalid signature spec: encoding: /).and.not.include('\n');
+  });
 });
