@@ -35,12 +35,16 @@ function parseArgs(argv: readonly string[]): Args {
   const args: Args = { rows: 2_000_000, url: process.env.WEBHOOKS_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crmwh_scale_bench', reuse: false, pruneRows: 20_000, partner: 'partner-07' };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '--rows') args.rows = Number(value), (i += 1);
-    else if (flag === '--url') args.url = String(value), (i += 1);
-    else if (flag === '--prune-rows') args.pruneRows = Number(value), (i += 1);
-    else if (flag === '--partner') args.partner = String(value), (i += 1);
-    else if (flag === '--reuse') args.reuse = true;
+    if (flag === '--reuse') {
+      args.reuse = true;
+      continue;
+    }
+    const value = String(argv[i + 1]);
+    i += 1;
+    if (flag === '--rows') args.rows = Number(value);
+    else if (flag === '--url') args.url = value;
+    else if (flag === '--prune-rows') args.pruneRows = Number(value);
+    else if (flag === '--partner') args.partner = value;
     else throw new Error(`unknown argument ${flag}; use --rows N, --url URL, --prune-rows N, --partner SLUG, --reuse`);
   }
   if (!Number.isSafeInteger(args.rows) || args.rows < 10_000) throw new Error('--rows must be a whole number of at least 10000');
