@@ -13,6 +13,7 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import { createWebhooksPlugin } from '../../../plugin/index.js';
 import { createOutboxAdmin } from '../../../plugin/outbox/outbox-admin.js';
+import { pruneDedupeRows, pruneFinishedRows } from '../../../plugin/outbox/prune.js';
 import { countDeadSince, readBacklog } from '../../../plugin/store/backlog.js';
 import { openDatabase } from '../../../plugin/store/connect.js';
 import { dialectOf } from '../../../plugin/store/dialect.js';
@@ -35,12 +36,16 @@ function parseArgs(argv: readonly string[]): Args {
   const args: Args = { rows: 2_000_000, url: process.env.WEBHOOKS_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crmwh_scale_bench', reuse: false, pruneRows: 20_000, partner: 'partner-07' };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '--rows') args.rows = Number(value), (i += 1);
-    else if (flag === '--url') args.url = String(value), (i += 1);
-    else if (flag === '--prune-rows') args.pruneRows = Number(value), (i += 1);
-    else if (flag === '--partner') args.partner = String(value), (i += 1);
-    else if (flag === '--reuse') args.reuse = true;
+    if (flag === '--reuse') {
+      args.reuse = true;
+      continue;
+    }
+    const value = String(argv[i + 1]);
+    i += 1;
+    if (flag === '--rows') args.rows = Number(value);
+    else if (flag === '--url') args.url = value;
+    else if (flag === '--prune-rows') args.pruneRows = Number(value);
+    else if (flag === '--partner') args.partner = value;
     else throw new Error(`unknown argument ${flag}; use --rows N, --url URL, --prune-rows N, --partner SLUG, --reuse`);
   }
   if (!Number.isSafeInteger(args.rows) || args.rows < 10_000) throw new Error('--rows must be a whole number of at least 10000');
@@ -163,37 +168,35 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
 
   for (const phase of ['webhook_outbox', 'webhook_dedupe'] as const) {
-    rows.push(await prunePhase(knex, admin, phase, args.pruneRows));
+    rows.push(await prunePhase(knex, phase, args.pruneRows));
   }
 
   await knex.destroy();
 }
 
 /**
- * Runs one prune phase until `budget` rows went (the other phase given a window nothing falls in),
- * with a 7-day window as the README's example. The time to the first progress report is what the
+ * Runs one prune phase (the functions `outbox prune` runs one after the other) until `budget` rows
+ * went, with a 7-day window as the README's example. The time to the first progress report is what the
  * progress total cost; the rate is over the deleting alone.
  */
-async function prunePhase(knex: Knex, admin: ReturnType<typeof createOutboxAdmin>, phase: 'webhook_outbox' | 'webhook_dedupe', budget: number): Promise<Row> {
+async function prunePhase(knex: Knex, phase: 'webhook_outbox' | 'webhook_dedupe', budget: number): Promise<Row> {
+  const dialect = dialectOf(knex);
   const controller = new AbortController();
-  const week = 7 * 86_400_000;
-  const never = 3650 * 86_400_000;
   let firstReportMs: number | null = null;
   let deleted = 0;
+  const options = {
+    cutoffMs: Date.now() - 7 * 86_400_000,
+    batchSize: 1000,
+    signal: controller.signal,
+    onProgress: (p: { done: number }) => {
+      firstReportMs ??= performance.now();
+      deleted = p.done;
+      if (p.done >= budget) controller.abort();
+    },
+  };
   const started = performance.now();
   const { statements } = await recordStatements(knex, () =>
-    admin.prune({
-      doneOlderThanMs: phase === 'webhook_outbox' ? week : never,
-      dedupeOlderThanMs: phase === 'webhook_dedupe' ? week : never,
-      batchSize: 1000,
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.table !== phase) return;
-        firstReportMs ??= performance.now();
-        deleted = p.done;
-        if (p.done >= budget) controller.abort();
-      },
-    }),
+    phase === 'webhook_outbox' ? pruneFinishedRows(knex, dialect, 'done', options) : pruneDedupeRows(knex, dialect, options),
   );
   const ended = performance.now();
   const countMs = (firstReportMs ?? started) - started;
@@ -202,7 +205,7 @@ async function prunePhase(knex: Knex, admin: ReturnType<typeof createOutboxAdmin
     what: `prune ${phase === 'webhook_outbox' ? 'done rows' : 'dedupe rows'} (7d, batches of 1000)`,
     ms: ended - started,
     plan: await planOf(knex, statements),
-    note: `${deleted} rows, ${Math.round(rate)} rows/s; ${countMs.toFixed(0)} ms before the first batch`,
+    note: `${deleted} rows, ${Math.round(rate)} rows/s; ${countMs.toFixed(0)} ms to count before the first batch`,
   };
 }
 
