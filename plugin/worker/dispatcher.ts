@@ -114,20 +114,23 @@ export function createDispatcher(deps: DispatcherDeps) {
       active -= 1;
     }
     schedule();
-    if (backlog && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();
+    if (backlog && !deps.loopGuard?.busy() && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();
   }
 
   /** The poller's one job: claim due rows (a crash's leftovers, retries now due, other processes' events). */
   async function poll(): Promise<boolean> {
-    const limit = Math.min(free(), processing.claimBatchSize);
-    if (limit === 0 || !accepting || deps.loopGuard?.busy()) {
+    // While the host's loop is behind, claim little and let the poller back off: slower, never
+    // stopped, since a host that is always busy must still get its events processed.
+    const busy = deps.loopGuard?.busy() ?? false;
+    const limit = Math.min(free(), busy ? processing.concurrency : processing.claimBatchSize);
+    if (limit === 0 || !accepting) {
       backlog = true;
       return false;
     }
     const claimed = await claimDue(knex, deps.dialect, { lockedBy: deps.instanceId, nowMs: deps.dbClock.now(), leaseMs: processing.leaseMs, limit });
     for (const event of claimed) enqueue(event);
     backlog = claimed.length === limit;
-    return backlog && free() > 0;
+    return backlog && free() > 0 && !busy;
   }
 
   const poller = createPoller({
