@@ -15,9 +15,9 @@ const receive = z
     retryAfterSeconds: int(1).default(5).describe('Retry-After sent with 503.'),
     trustedProxies: z.array(z.string()).default([]).describe('CIDRs of proxies whose X-Forwarded-For is believed when checking IP allowlists.'),
     maxHeaderCount: int(1).default(100).describe('Requests with more headers are refused with 400.'),
-    commitTimeoutMs: int(1).default(5000).describe('A request whose event is not committed within this time gets 503 (a frozen or exhausted database), whatever the host pool\'s acquire timeout.'),
+    commitTimeoutMs: int(1).default(10_000).describe('A request whose event is not committed within this time gets 503 (a frozen or exhausted database), whatever the host pool\'s acquire timeout.'),
     maxUnverifiedBytes: int(1).default(64 * 1024 * 1024).describe('Bytes of bodies held before their signature is checked, across all requests; past it requests get 503 before more is read.'),
-    maxUnverifiedBytesPerPartner: int(1).default(16 * 1024 * 1024).describe('The same, for the requests to one partner slug, so a flood aimed at one partner leaves the others served.'),
+    maxUnverifiedBytesPerPartner: int(1).default(32 * 1024 * 1024).describe('The same, for the requests to one partner slug, so a flood aimed at one partner leaves the others served.'),
     maxEventLoopDelayMs: int(0, 60_000).default(100).describe('Past this event-loop delay new webhooks get 503 + Retry-After before their body is read, and no new work is claimed, so the host stays responsive; 0 turns this off.'),
   })
   .prefault({});

@@ -39,7 +39,11 @@ describeWithPrivateMariadb('faults: a burst of maximum-size events', (server) =>
 
   it('accepts every event of a 30 MB burst of 1 MB events, burst after burst', async function () {
     this.timeout(120_000);
-    fault = await startFaultHost(server(), { settings: { ingest: { maxConcurrentCommits: 1 } } });
+    // The blocker below holds every commit for seconds on purpose, and the burst is 30 MB of bodies at
+    // once: neither the commit deadline nor the unverified-bytes cap is what this test is about.
+    fault = await startFaultHost(server(), {
+      settings: { ingest: { maxConcurrentCommits: 1 }, receive: { commitTimeoutMs: 120_000, maxUnverifiedBytesPerPartner: 64 * 1024 * 1024 } },
+    });
     const f = fault;
     const sockets: Socket[] = [];
     f.host.server.on('connection', (socket: Socket) => sockets.push(socket));
