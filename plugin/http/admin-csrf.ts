@@ -14,7 +14,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
  * - `Content-Type: application/json` (415 otherwise), and
  * - no `Origin`, or the request's own origin (403 otherwise); and no `Sec-Fetch-Site` saying
  *   cross-site. Scripts such as curl send no Origin and stay usable.
- * Runs before authorize, so a forged request never reaches the host's session code either.
+ * Runs before authorize on every write route, so a forged request never reaches the host's session code either.
  */
 export function sameOriginJsonWrites() {
   return async (ctx: Context, next: Next): Promise<void> => {

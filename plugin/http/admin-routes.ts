@@ -11,7 +11,7 @@ import type { Backlog } from '../store/backlog.js';
 import type { Dialect } from '../store/dialect.js';
 import { countOutboxRows, listOutboxPage, type OutboxPageFilter } from '../store/outbox-page.js';
 import type { Clock, Logger } from '../types.js';
-import { ADMIN_PERMISSIONS, requirePermission, type Authorize } from './admin-auth.js';
+import { ADMIN_PERMISSIONS, requirePermission, type AdminPermission, type Authorize } from './admin-auth.js';
 import { sameOriginJsonWrites } from './admin-csrf.js';
 import { registerPageRoutes } from './admin-page-route.js';
 import { defaultSchemes, registerPartnerRoutes } from './admin-partner-routes.js';
@@ -42,6 +42,17 @@ export interface AdminRoutesDeps {
 
 const DEFAULT_PAGE = 50;
 
+type Middleware = (ctx: Context, next: Next) => Promise<void>;
+
+const WRITES: ReadonlySet<AdminPermission> = new Set([ADMIN_PERMISSIONS.partnersWrite, ADMIN_PERMISSIONS.outboxReplay]);
+
+function chain(...steps: Middleware[]): Middleware {
+  return (ctx, next) => {
+    const run = (i: number): Promise<void> => (i === steps.length ? next() : steps[i]!(ctx, () => run(i + 1)));
+    return run(0);
+  };
+}
+
 function pageFilter(ctx: Context): OutboxPageFilter {
   return {
     status: parseStatus(queryParam(ctx, 'status')),
@@ -61,16 +72,20 @@ function pageFilter(ctx: Context): OutboxPageFilter {
  */
 export function adminRoutes(deps: AdminRoutesDeps): Router {
   const { outbox, logger } = deps;
-  const allow = (permission: Parameters<typeof requirePermission>[0]) => requirePermission(permission, deps.authorize, logger);
   // Only admin writes take a body; the receive route must keep reading its raw body itself.
   const jsonBody = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', strict: true });
+  const guard = sameOriginJsonWrites();
+  // Writes pass the CSRF guard first, then authorize, then have their JSON body parsed. Attached to
+  // each write route rather than router.use, so a POST that matches no admin route (POST /_admin)
+  // still reaches the receive route's 404.
+  const allow = (permission: AdminPermission): Middleware => {
+    const check = requirePermission(permission, deps.authorize, logger);
+    return WRITES.has(permission) ? chain(guard, check, jsonBody as Middleware) : check;
+  };
   const router = new Router();
   router.use(answerErrors(deps));
-  const guard = sameOriginJsonWrites();
-  router.use(guard);
-  // Router middleware runs only for matched routes; this one matches every preflight.
+  // Preflights get an answer that grants nothing.
   router.options('/{*path}', guard);
-  router.use(async (ctx, next) => (ctx.method === 'POST' ? jsonBody(ctx, next) : next()));
 
   registerPageRoutes(router, allow, deps.pageDir);
   registerPartnerRoutes(router, allow, {
