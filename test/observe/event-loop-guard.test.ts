@@ -7,8 +7,9 @@ import { post, signedPost, waitFor } from '../helpers/requests.js';
 import { parseResponse } from '../hostile/raw-http.js';
 
 const SECRET = 'loop-guard-secret-0123456789abcdef';
-/** Far longer than the guard's 100 ms window, so the block is seen whatever the phase it starts in. */
-const BLOCK_MS = 400;
+/** Far longer than the guard's 100 ms window and the threshold, so the block is seen whatever the phase it starts in. */
+const BLOCK_MS = 600;
+const MAX_DELAY_MS = 150;
 
 /** Holds the thread, as a CRM report or a partner's storm would. */
 function blockEventLoop(ms: number): void {
@@ -16,6 +17,22 @@ function blockEventLoop(ms: number): void {
   while (performance.now() < until) {
     // busy: no timer, no I/O callback can run meanwhile
   }
+}
+
+/**
+ * Normal service: once the guard no longer sheds, the event is accepted. A loaded CI machine may
+ * stall this process on its own now and then, so a host_busy answer is waited out, never accepted.
+ */
+async function postWhenIdle(host: TestHost, id: string): Promise<number> {
+  return waitFor(
+    async () => {
+      if ((await host.plugin.health()).eventLoop?.shedding !== false) return undefined;
+      const answer = await post(host.url('acme'), signedPost('hmac-sha256', SECRET, { id, type: 'contact.updated' }));
+      return answer.status === 503 && answer.body.error === 'host_busy' ? undefined : answer.status;
+    },
+    15_000,
+    'normal service',
+  );
 }
 
 /** Reads a response until the server closes the connection. */
@@ -36,7 +53,7 @@ describeEachDatabase('event-loop guard', (db) => {
   let port: number;
 
   before(async () => {
-    host = await startTestHost(db().knex, { receive: { maxEventLoopDelayMs: 50, retryAfterSeconds: 7 } });
+    host = await startTestHost(db().knex, { receive: { maxEventLoopDelayMs: MAX_DELAY_MS, retryAfterSeconds: 7 } });
     await host.plugin.partners.add({ slug: 'acme', secret: SECRET });
     port = (host.server.address() as AddressInfo).port;
   });
@@ -44,8 +61,7 @@ describeEachDatabase('event-loop guard', (db) => {
 
   it('answers 503 with Retry-After without reading the body while the loop is blocked, then serves normally again', async function () {
     this.timeout(20_000);
-    const first = await post(host.url('acme'), signedPost('hmac-sha256', SECRET, { id: 'evt_before', type: 'contact.updated' }));
-    expect(first.status).to.equal(202);
+    expect(await postWhenIdle(host, 'evt_before')).to.equal(202);
 
     // Headers and the first bytes of a body that is never finished: only an answer given without
     // reading the body can arrive.
@@ -67,18 +83,16 @@ describeEachDatabase('event-loop guard', (db) => {
     expect(Number(during[0]?.n)).to.equal(0);
 
     // The delay is reported while it lasts, and gone once the loop keeps up again.
-    await waitFor(async () => ((await host.plugin.health()).eventLoop?.shedding === false ? true : undefined), 10_000, 'the guard to stop shedding');
-    const again = await post(host.url('acme'), signedPost('hmac-sha256', SECRET, { id: 'evt_during', type: 'contact.updated' }));
-    expect(again.status).to.equal(202);
+    expect(await postWhenIdle(host, 'evt_during')).to.equal(202);
     const metrics = await host.plugin.metrics.metrics();
-    expect(metrics).to.match(/crm_webhooks_requests_total\{partner="acme",outcome="host_busy"\} 1/);
+    expect(metrics).to.match(/crm_webhooks_requests_total\{partner="acme",outcome="host_busy"\} \d/);
     expect(metrics).to.match(/crm_webhooks_event_loop_delay_seconds \d/);
   });
 
   it('reports the delay and the threshold in /_health', async () => {
     const response = await fetch(`${host.baseUrl}/_health`);
     const body = (await response.json()) as { eventLoop?: { delayMs: number; maxDelayMs: number | null; shedding: boolean } };
-    expect(body.eventLoop?.maxDelayMs).to.equal(50);
+    expect(body.eventLoop?.maxDelayMs).to.equal(MAX_DELAY_MS);
     expect(body.eventLoop?.delayMs).to.be.a('number');
   });
 });
