@@ -15,6 +15,7 @@ import { createAttemptWindow } from './observe/attempt-window.js';
 import { createHealthCheck, type HealthReport } from './observe/health.js';
 import { defaultLogger } from './observe/logger.js';
 import { createMetrics } from './observe/metrics.js';
+import { createOrderMetrics } from './observe/order-metrics.js';
 import { createOutboxFigures } from './observe/outbox-figures.js';
 import { fanOutTelemetry } from './observe/telemetry.js';
 import { createOutboxAdmin, type OutboxAdmin } from './outbox/outbox-admin.js';
@@ -25,8 +26,9 @@ import { createRetention, retentionLeaseMs } from './retention/retention.js';
 import { countDeadSince, readBacklog } from './store/backlog.js';
 import { createDbClock } from './store/db-clock.js';
 import { dialectOf } from './store/dialect.js';
+import { readBlockedKeys } from './store/order-claim.js';
 import { assertSupportedServer, migrateLatest } from './store/migrate.js';
-import type { Handler } from './types.js';
+import type { Handler, HandlerOptions } from './types.js';
 import { createDispatcher } from './worker/dispatcher.js';
 import { createHandlerRegistry } from './worker/registry.js';
 
@@ -35,8 +37,8 @@ export interface WebhooksPlugin {
   readonly app: Koa;
   /** Applies the plugin's pending migrations (its own `webhook_migrations` table); returns their names. */
   migrate(): Promise<string[]>;
-  /** Registers a handler for an event type, or '*' for every event. */
-  on(eventType: string, handler: Handler): void;
+  /** Registers a handler for an event type, or '*' for every event; `{ stale: 'call' }` also calls it for stale events (issue 12). */
+  on(eventType: string, handler: Handler, options?: HandlerOptions): void;
   /** Begins processing (takes back work a crashed process left), alert checks and, when enabled, retention. */
   start(): Promise<void>;
   /** Stops taking work, lets running handlers finish within the stop timeout, gives back the rest; stops alerts and retention. */
@@ -72,14 +74,15 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   // of millions of rows every 15 s. Throughput is in the attempts counter instead.
   const outboxFigures = createOutboxFigures({
     stats: async () => {
-      const { pending, processing, dead, oldestPendingAgeSeconds } = await readBacklog(knex, dialect);
-      return { byStatus: { pending, processing, dead }, oldestPendingAgeSeconds };
+      const { pending, processing, dead, oldestPendingAgeSeconds, blockedKeys, oldestBlockedKeySeconds } = await readBacklog(knex, dialect);
+      return { byStatus: { pending, processing, dead }, oldestPendingAgeSeconds, blockedKeys, oldestBlockedKeySeconds };
     },
     clock,
     timeoutMs: dbTimeoutMs,
   });
   const attemptWindow = createAttemptWindow(clock, settings.alerts.windowSeconds * 1000);
   const telemetry = fanOutTelemetry(createMetrics(metricsRegistry, { queueDepth, outboxFigures }), attemptWindow);
+  const orderMetrics = createOrderMetrics(metricsRegistry, outboxFigures);
 
   const dispatcher = createDispatcher({
     knex,
@@ -104,7 +107,14 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     fastPath: dispatcher.fastPath,
   });
   const directory = createPartnerDirectory({ knex, dialect, secretBox: config.secretBox, clock, logger, cacheMs: settings.partnerCacheMs });
-  const receiver = createReceiver({ directory, persist, rateLimiter: createRateLimiter(clock), clock, receive: settings.receive });
+  const receiver = createReceiver({
+    directory,
+    persist,
+    rateLimiter: createRateLimiter(clock),
+    clock,
+    receive: settings.receive,
+    onUnordered: orderMetrics.unordered,
+  });
   // Changes made through this instance apply to it at once; other processes see them within the cache time.
   const partners = createPartnerAdmin({ knex, dialect, secretBox: config.secretBox, clock, onChange: () => directory.invalidate() });
 
@@ -123,6 +133,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     read: alertFiguresReader(
       {
         overdueSeconds: async () => (await backlog()).overdueSeconds,
+        oldestBlockedKeySeconds: async () => (await readBlockedKeys(knex, dialect)).oldestBlockedKeySeconds,
         deadRowsSince: (sinceMs) => countDeadSince(knex, sinceMs),
         attempts: attemptWindow,
         dbNow: () => dbClock.now(),
@@ -156,7 +167,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     metrics: metricsRegistry,
     health,
     migrate: () => migrateLatest(knex, dialect),
-    on: (eventType, handler) => registry.on(eventType, handler),
+    on: (eventType, handler, handlerOptions) => registry.on(eventType, handler, handlerOptions),
     async start() {
       if (!config.secretBox) {
         logger.warn('WEBHOOKS_SECRET_KEY is not set: partner secrets are stored unencrypted in webhook_partners');
@@ -180,7 +191,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
 
 export type { PluginOptions } from './config.js';
 export type { SettingsInput as WebhooksSettings } from './settings.js';
-export type { Alert, Clock, Handler, HandlerContext, Logger, SchemeName, WebhookEvent } from './types.js';
+export type { Alert, Clock, Handler, HandlerContext, HandlerOptions, Logger, SchemeName, WebhookEvent } from './types.js';
 export type { HealthReport } from './observe/health.js';
 export type { OutboxAdmin, OutboxRowDetail, OutboxRowView, OutboxStats } from './outbox/outbox-admin.js';
 export type { PartnerView } from './partners/partner-admin.js';

@@ -11,6 +11,7 @@ import { checkContentType } from './content-type.js';
 import { clientIp, inCidrs, parseCidrs } from './client-ip.js';
 import { normalizeEventId, normalizeEventType } from './event-fields.js';
 import { parseJsonBody } from './json-body.js';
+import { readOrderFields } from './order-fields.js';
 import type { Persist } from './persist.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { storedHeaders } from './stored-headers.js';
@@ -37,6 +38,8 @@ export interface ReceiverDeps {
   rateLimiter: RateLimiter;
   clock: Clock;
   receive: Settings['receive'];
+  /** Issue 12: an ordered partner's event whose key or version could not be read (it runs unordered). */
+  onUnordered?: (partner: string, field: 'key' | 'version') => void;
 }
 
 /**
@@ -110,6 +113,8 @@ export function createReceiver(deps: ReceiverDeps) {
     });
     const eventId = normalizeEventId(located.id);
     const eventType = normalizeEventType(located.type);
+    const ordering = readOrderFields(partner.settings, request.headers, body.value);
+    if (ordering.unreadable) deps.onUnordered?.(partner.slug, ordering.unreadable);
     let result;
     try {
       result = await deps.persist({
@@ -118,6 +123,7 @@ export function createReceiver(deps: ReceiverDeps) {
         eventType,
         payload: body.text,
         headers: JSON.stringify(storedHeaders(request.headers, partner.scheme)),
+        order: ordering.order,
       });
     } catch (error) {
       if (error instanceof WebhookError) throw error;

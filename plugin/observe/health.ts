@@ -9,6 +9,8 @@ export interface BacklogFigures {
   dead: number;
   oldestPendingAgeSeconds: number | null;
   overdueSeconds: number | null;
+  blockedKeys?: number;
+  oldestBlockedKeySeconds?: number | null;
 }
 
 /** The body of GET /_health. Figures the database did not give in time are null. */
@@ -25,6 +27,13 @@ export interface HealthReport {
   dead: number | null;
   /** Events in this process's memory. */
   queueDepth: number;
+  /**
+   * Issue 12: order keys whose due events wait behind a failed earlier event (retrying, or dead with
+   * onDead: block), and how long the oldest of those has been due. Reported, not a 503: the wait is
+   * the policy working.
+   */
+  blockedKeys: number | null;
+  oldestBlockedKeySeconds: number | null;
 }
 
 export interface HealthDeps {
@@ -79,6 +88,8 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
       overdueSeconds: figures?.overdueSeconds ?? null,
       dead: figures ? figures.dead : null,
       queueDepth: deps.queueDepth(),
+      blockedKeys: figures?.blockedKeys ?? null,
+      oldestBlockedKeySeconds: figures?.oldestBlockedKeySeconds ?? null,
     };
   };
 }

@@ -25,8 +25,18 @@ export const partnerSettingsSchema = z
     typeFrom: location.optional(),
     rateLimit: z.object({ perSecond: z.number().positive(), burst: z.number().int().min(1) }).strict().optional(),
     allowIps: z.array(cidr).max(1000).optional(),
+    /** Issue 12: where the record's key and version are; with both set, a key's events run one at a time, in version order. */
+    orderKeyFrom: location.optional(),
+    versionFrom: location.optional(),
+    /** What a dead event does to its key's later events: let them run (continue), or hold them until a replay (block). */
+    onDead: z.enum(['continue', 'block']).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, ctx) => {
+    if ((settings.orderKeyFrom === undefined) !== (settings.versionFrom === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['orderKeyFrom'], message: 'orderKeyFrom and versionFrom go together' });
+    }
+  });
 
 export type PartnerSettings = z.output<typeof partnerSettingsSchema>;
 

@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
 import { OUTBOX_TABLE } from './inbox.js';
+import { readBlockedKeys, whereBlockedByFailure, type BlockedKeys } from './order-claim.js';
 import { fromDbTime, toDbTime } from './time.js';
 
 /** The figures /_health and the alerts need, read without touching done rows. */
-export interface Backlog {
+export interface Backlog extends BlockedKeys {
   pending: number;
   processing: number;
   dead: number;
@@ -39,6 +40,7 @@ export async function readBacklog(knex: Knex, dialect: Dialect): Promise<Backlog
     dead: count('dead'),
     oldestPendingAgeSeconds: await oldestPendingAgeSeconds(knex, dialect),
     overdueSeconds: await pendingAgeSeconds(knex, dialect, 'next_attempt_at'),
+    ...(await readBlockedKeys(knex, dialect)),
   };
 }
 
@@ -53,7 +55,12 @@ export function oldestPendingAgeSeconds(knex: Knex, dialect: Dialect): Promise<n
  */
 async function pendingAgeSeconds(knex: Knex, dialect: Dialect, column: 'received_at' | 'next_attempt_at'): Promise<number | null> {
   let query = knex(OUTBOX_TABLE).min({ at: column }).select(knex.raw(`${dialect.nowSql} AS ??`, ['now'])).where('status', 'pending');
-  if (column === 'next_attempt_at') query = query.andWhere(column, '<=', knex.raw(dialect.nowSql));
+  if (column === 'next_attempt_at') {
+    query = query.andWhere(column, '<=', knex.raw(dialect.nowSql));
+    // Issue 12: an event held back by its key's failed earlier event is not late work; it is
+    // reported as a blocked key instead.
+    query = query.whereNot((held) => whereBlockedByFailure(held, knex, dialect.nowSql));
+  }
   const row = (await query.options(dialect.readOptions).first()) as { at: string | Date | null; now: string } | undefined;
   if (!row || row.at === null || row.at === undefined) return null;
   return Math.max(0, Math.floor((fromDbTime(row.now).getTime() - fromDbTime(row.at).getTime()) / 1000));

@@ -18,6 +18,8 @@ export interface FastPath {
   release(count: number): void;
   /** Queues an event committed with one of the reserved claims. */
   dispatch(event: ClaimedEvent): void;
+  /** Events were committed without a claim (ordered ones, issue 12): poll for them now. */
+  wake(): void;
 }
 
 const CLOCK_SYNC_MS = 60_000;
@@ -110,7 +112,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       active -= 1;
     }
     schedule();
-    if (backlog && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();
+    // Issue 12: finishing an ordered event frees the next event of its key, which only a claim can take.
+    if (batch.some((event) => event.order) || (backlog && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2)) poller.wake();
   }
 
   /**
@@ -176,6 +179,9 @@ export function createDispatcher(deps: DispatcherDeps) {
         return;
       }
       stray.push(releaseClaims(knex, [event], { started: false, nowMs: deps.dbClock.now() }).catch(() => undefined));
+    },
+    wake() {
+      if (accepting) poller.wake();
     },
   };
 

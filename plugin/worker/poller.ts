@@ -19,6 +19,7 @@ export function createPoller(options: PollerOptions) {
   let current: Promise<void> | null = null;
   let interval = options.minIntervalMs;
   let failures = 0;
+  let wakeAfterPoll = false; // a wake() that came while a poll ran: that poll may have read too early
 
   function schedule(ms: number): void {
     clearTimeout(timer);
@@ -27,6 +28,7 @@ export function createPoller(options: PollerOptions) {
 
   function tick(): void {
     if (!running || current) return;
+    wakeAfterPoll = false;
     current = (async () => {
       try {
         const more = await options.poll();
@@ -42,6 +44,10 @@ export function createPoller(options: PollerOptions) {
         schedule(interval);
       } finally {
         current = null;
+        if (wakeAfterPoll && running) {
+          interval = options.minIntervalMs;
+          schedule(0);
+        }
       }
     })();
   }
@@ -54,7 +60,11 @@ export function createPoller(options: PollerOptions) {
       schedule(0);
     },
     wake(): void {
-      if (!running || current) return;
+      if (!running) return;
+      if (current) {
+        wakeAfterPoll = true;
+        return;
+      }
       interval = options.minIntervalMs;
       schedule(0);
     },

@@ -32,7 +32,7 @@ export async function runHandlers(
   handlers: readonly Handler[],
   event: ClaimedEvent,
   logger: Logger,
-  limits: { timeoutMs: number; stopSignal: AbortSignal; onFinished?: (ms: number) => void },
+  limits: { timeoutMs: number; stopSignal: AbortSignal; onFinished?: (ms: number) => void; stale?: boolean },
 ): Promise<void> {
   if (limits.stopSignal.aborted) throw new StoppingError(false);
   const controller = new AbortController();
@@ -51,7 +51,7 @@ export async function runHandlers(
   interrupted.catch(() => undefined);
   try {
     const webhookEvent = toWebhookEvent(event);
-    const context = { trx, logger, idempotencyKey: `${event.partner}:${event.eventId}`, signal: controller.signal };
+    const context = { trx, logger, idempotencyKey: `${event.partner}:${event.eventId}`, signal: controller.signal, stale: limits.stale === true };
     const started = performance.now();
     await Promise.race([
       (async () => {

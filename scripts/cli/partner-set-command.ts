@@ -14,6 +14,9 @@ interface SetOptions {
   rate?: number;
   burst?: number;
   allowIp?: string[];
+  orderKeyFrom?: string;
+  versionFrom?: string;
+  onDead?: string;
   unset?: string[];
 }
 
@@ -25,6 +28,9 @@ const UNSETTABLE: Readonly<Record<string, string>> = Object.freeze({
   'type-from': 'typeFrom',
   rate: 'rateLimit',
   'allow-ips': 'allowIps',
+  'order-key-from': 'orderKeyFrom',
+  'version-from': 'versionFrom',
+  'on-dead': 'onDead',
 });
 
 const SET_HELP = `
@@ -33,11 +39,13 @@ or body:<dot.path>, e.g. --id-from body:data.object.id. Changes reach running ho
 Examples:
   crm-webhooks partner set acme --tolerance 600 --rate 20 --burst 40
   crm-webhooks partner set acme --allow-ip 203.0.113.0/24 --allow-ip 2001:db8::/32
-  crm-webhooks partner set acme --unset rate --unset allow-ips`;
+  crm-webhooks partner set acme --unset rate --unset allow-ips
+  crm-webhooks partner set acme --order-key-from body:data.email --version-from body:data.updated_at --on-dead block`;
 
 /** Builds the patch for partner-admin's updateSettings: null removes a setting. */
 function patchFrom(options: SetOptions): Record<string, unknown> {
   if ((options.rate === undefined) !== (options.burst === undefined)) throw usageError('--rate and --burst go together');
+  if (options.onDead !== undefined && options.onDead !== 'continue' && options.onDead !== 'block') throw usageError('--on-dead takes continue or block');
   const patch: Record<string, unknown> = {
     toleranceSeconds: options.tolerance,
     contentTypes: options.contentType,
@@ -45,6 +53,9 @@ function patchFrom(options: SetOptions): Record<string, unknown> {
     typeFrom: options.typeFrom,
     rateLimit: options.rate === undefined ? undefined : { perSecond: options.rate, burst: options.burst },
     allowIps: options.allowIp,
+    orderKeyFrom: options.orderKeyFrom,
+    versionFrom: options.versionFrom,
+    onDead: options.onDead,
   };
   for (const name of options.unset ?? []) {
     const key = UNSETTABLE[name];
@@ -58,7 +69,7 @@ function patchFrom(options: SetOptions): Record<string, unknown> {
 }
 
 export function registerSetCommand(partner: Command, ctx: CommandContext): void {
-  leafCommand(partner, 'set <slug>', 'change a partner\'s settings (tolerance, content types, id/type location, rate limit, IP allowlist)')
+  leafCommand(partner, 'set <slug>', 'change a partner\'s settings (tolerance, content types, id/type location, rate limit, IP allowlist, ordering)')
     .option('--tolerance <seconds>', 'how far signed timestamps may be from now', wholeNumber(1, 7 * 24 * 3600))
     .option('--content-type <type>', 'also accept this content type (repeatable)', collect)
     .option('--id-from <location>', 'where the event id is: header:<name> or body:<dot.path>', location)
@@ -66,6 +77,9 @@ export function registerSetCommand(partner: Command, ctx: CommandContext): void 
     .option('--rate <per-second>', 'requests per second allowed (with --burst)', positiveNumber)
     .option('--burst <n>', 'requests allowed at once above the rate (with --rate)', wholeNumber(1, 1_000_000))
     .option('--allow-ip <cidr>', 'accept requests only from these addresses or CIDRs (repeatable)', collectCidr)
+    .option('--order-key-from <location>', 'order this partner\'s events per record: where the record\'s key is (with --version-from)', location)
+    .option('--version-from <location>', 'where the record\'s version is: a number, numeric string or ISO 8601 time', location)
+    .option('--on-dead <policy>', 'when an ordered event ends dead: continue (its key\'s later events run) or block (they wait for a replay)')
     .option('--unset <setting>', `remove a setting: ${Object.keys(UNSETTABLE).join(', ')} (repeatable)`, collect)
     .addHelpText('after', SET_HELP)
     .action(async (slug: string, options: SetOptions) => {
