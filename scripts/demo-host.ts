@@ -38,6 +38,11 @@ Send a signed test event to the demo partner (202 the first time, 200 duplicate 
 Then see the CRM row it changed:
 
   curl ${host.origin}/crm/contacts
+
+Contact updates are applied in data.updated_at order per data.email. This one is an hour older than
+the first: it is accepted (202) but skipped as stale, and the contact keeps its newer name:
+
+  ${signedCurl(host.origin, secret, { name: 'Ada Byron (old)', updatedAt: new Date(Date.now() - 3_600_000) })}
 `);
 
   let stopping = false;
