@@ -23,6 +23,7 @@ import { createHealthCheck, type HealthReport } from './observe/health.js';
 import { defaultLogger } from './observe/logger.js';
 import { createMetrics } from './observe/metrics.js';
 import { createMinuteFigures } from './observe/minute-figures.js';
+import { createOrderMetrics } from './observe/order-metrics.js';
 import { createOutboxFigures } from './observe/outbox-figures.js';
 import { sharedRead } from './observe/shared-read.js';
 import { fanOutTelemetry } from './observe/telemetry.js';
@@ -37,7 +38,7 @@ import { countDeadBefore, countDeadSince, pingDatabase, readBacklog } from './st
 import { createDbClock } from './store/db-clock.js';
 import { dialectOf } from './store/dialect.js';
 import { assertSupportedServer, migrateLatest } from './store/migrate.js';
-import type { Handler } from './types.js';
+import type { Handler, HandlerOptions } from './types.js';
 import { createDispatcher } from './worker/dispatcher.js';
 import { createHandlerRegistry } from './worker/registry.js';
 
@@ -50,8 +51,8 @@ export interface WebhooksPlugin {
   nodeHandler(options?: NodeHandlerOptions): NodeHandler;
   /** Applies the plugin's pending migrations (its own `webhook_migrations` table); returns their names. */
   migrate(): Promise<string[]>;
-  /** Registers a handler for an event type, or '*' for every event; `Payload` types `event.payload` (not checked at run time). */
-  on<Payload = unknown>(eventType: string, handler: Handler<Payload>): void;
+  /** Registers a handler for an event type, or '*' for every event; `Payload` types `event.payload` (not checked at run time); `{ stale: 'call' }` also calls it for stale events. */
+  on<Payload = unknown>(eventType: string, handler: Handler<Payload>, options?: HandlerOptions): void;
   /** Begins processing (takes back work a crashed process left), alert checks and, when enabled, retention. */
   start(): Promise<void>;
   /** Stops taking work, lets running handlers finish within the stop timeout, gives back the rest; stops alerts and retention. */
@@ -111,8 +112,8 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   });
   const outboxFigures = createOutboxFigures({
     stats: async () => {
-      const { pending, processing, dead, oldestPendingAgeSeconds } = await backlog();
-      return { byStatus: { pending, processing, dead }, oldestPendingAgeSeconds };
+      const { pending, processing, dead, oldestPendingAgeSeconds, blockedKeys, oldestBlockedKeySeconds } = await backlog();
+      return { byStatus: { pending, processing, dead }, oldestPendingAgeSeconds, blockedKeys, oldestBlockedKeySeconds };
     },
     clock,
     timeoutMs: dbTimeoutMs,
@@ -120,6 +121,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   const attemptWindow = createAttemptWindow(clock, settings.alerts.windowSeconds * 1000);
   const minuteFigures = createMinuteFigures(clock);
   const telemetry = fanOutTelemetry(createMetrics(metricsRegistry, { queueDepth, outboxFigures, eventLoopDelayMs: () => loopGuard.delayMs() }), attemptWindow, minuteFigures);
+  const orderMetrics = createOrderMetrics(metricsRegistry, outboxFigures);
 
   const dispatcher = createDispatcher({
     knex,
@@ -148,7 +150,16 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     knex, dialect, secretBox: config.secretBox, clock, logger, cacheMs: settings.partnerCacheMs, firstLoadWaitMs: settings.receive.commitTimeoutMs,
   });
   const unverifiedBytes = createUnverifiedBytes({ maxBytes: settings.receive.maxUnverifiedBytes, maxBytesPerPartner: settings.receive.maxUnverifiedBytesPerPartner });
-  const receiver = createReceiver({ directory, persist, rateLimiter: createRateLimiter(clock), unverifiedBytes, clock, receive: settings.receive, loopGuard });
+  const receiver = createReceiver({
+    directory,
+    persist,
+    rateLimiter: createRateLimiter(clock),
+    unverifiedBytes,
+    clock,
+    receive: settings.receive,
+    loopGuard,
+    onUnordered: orderMetrics.unordered,
+  });
   // Changes made through this instance apply to it at once; other processes see them within the cache time.
   const partners = createPartnerAdmin({ knex, dialect, secretBox: config.secretBox, clock, onChange: () => directory.invalidate() });
 
@@ -169,6 +180,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     read: alertFiguresReader(
       {
         overdueSeconds: async () => (await backlog()).overdueSeconds,
+        oldestBlockedKeySeconds: async () => (await backlog()).oldestBlockedKeySeconds,
         deadRowsSince: (sinceMs) => countDeadSince(knex, sinceMs, dialect, timeLimit),
         attempts: attemptWindow,
         dbNow: () => dbClock.now(),
@@ -232,7 +244,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     health,
     migrate: () => migrateLatest(knex, dialect),
     // The payload type is the handler author's claim; the registry holds handlers of any payload.
-    on: (eventType, handler) => registry.on(eventType, handler as Handler),
+    on: (eventType, handler, handlerOptions) => registry.on(eventType, handler as Handler, handlerOptions),
     async start() {
       if (!config.secretBox) {
         logger.warn('WEBHOOKS_SECRET_KEY is not set: partner secrets are stored unencrypted in webhook_partners');
@@ -265,7 +277,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
 
 export type { PluginOptions } from './config.js';
 export type { SettingsInput as WebhooksSettings } from './settings.js';
-export type { Alert, Clock, Handler, HandlerContext, Logger, SchemeName, WebhookEvent } from './types.js';
+export type { Alert, Clock, Handler, HandlerContext, HandlerOptions, Logger, SchemeName, WebhookEvent } from './types.js';
 export type { HostLogger, LoggerStyle } from './observe/logger-adapter.js';
 export type { NodeHandler, NodeHandlerOptions } from './host/node-handler.js';
 export type { HealthReport } from './observe/health.js';

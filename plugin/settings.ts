@@ -82,6 +82,7 @@ const alerts = z
     oldestPendingSeconds: z.number().positive().optional().describe('Alert when a pending event has been due for longer than this without being processed (every process).'),
     deadRowsAdded: int(1).optional().describe('Alert when this many rows went dead within the window (every process).'),
     failureRatio: z.number().min(0).max(1).optional().describe('Alert when this fraction of this process\'s attempts failed within the window.'),
+    oldestBlockedKeySeconds: z.number().positive().optional().describe('Alert when an ordered partner\'s event has waited this long behind a failed earlier event of its key (every process).'),
     minAttempts: int(1).default(10).describe('The failure-ratio alert needs at least this many attempts within the window.'),
     windowSeconds: z.number().positive().default(300).describe('The window the dead-row and failure-ratio alerts look at.'),
     checkIntervalMs: int(100).default(15_000).describe('How often the alert conditions are evaluated.'),

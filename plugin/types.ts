@@ -55,13 +55,23 @@ export interface HandlerContext {
   idempotencyKey: string;
   /** Aborted when the handler runs past its timeout or the plugin stops: pass it to fetch and the like. */
   signal: AbortSignal;
+  /**
+   * True when a newer version of the event's record was already applied (ordered partners, issue 12).
+   * Only handlers registered with `{ stale: 'call' }` ever see it true; the others are not called.
+   */
+  stale: boolean;
 }
 
 export type Handler<Payload = unknown> = (event: WebhookEvent<Payload>, context: HandlerContext) => unknown;
 
+export interface HandlerOptions {
+  /** For ordered partners: `skip` (default) leaves stale events out; `call` calls this handler with `context.stale = true`. */
+  stale?: 'skip' | 'call';
+}
+
 /** What `onAlert` receives: once when a condition starts (`firing`) and once when it ends (`resolved`). */
 export interface Alert {
-  name: 'oldest_pending_age' | 'dead_rows_added' | 'failure_ratio';
+  name: 'oldest_pending_age' | 'dead_rows_added' | 'failure_ratio' | 'oldest_blocked_key';
   state: 'firing' | 'resolved';
   value: number;
   threshold: number;

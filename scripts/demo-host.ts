@@ -48,6 +48,10 @@ Admin page (partners, events, replay, live figures); this link signs you in for 
   ${host.origin}/crm/login?token=${adminToken}
 
   (then ${host.origin}${ADMIN_PAGE_PATH}; scripts: -H 'Authorization: Bearer ${adminToken}')
+Contact updates are applied in data.updated_at order per data.email. This one is an hour older than
+the first: it is accepted (202) but skipped as stale, and the contact keeps its newer name:
+
+  ${signedCurl(host.origin, secret, { name: 'Ada Byron (old)', updatedAt: new Date(Date.now() - 3_600_000) })}
 `);
 
   let stopping = false;

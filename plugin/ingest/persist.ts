@@ -77,6 +77,8 @@ export function createPersist(deps: PersistDeps): Persist {
       return { outcome, eventId };
     });
     fastPath.release(claims.length - used);
+    // Ordered events are committed unclaimed (issue 12): have a poller look for them now.
+    if (events.some((event, i) => event.order && outcomes[i]!.outcome === 'accepted')) fastPath.wake();
     return results;
   }
 

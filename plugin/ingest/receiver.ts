@@ -14,6 +14,7 @@ import { checkContentType } from './content-type.js';
 import { clientIp, inCidrs, parseCidrs } from './client-ip.js';
 import { normalizeEventId, normalizeEventType } from './event-fields.js';
 import { assertPlainNumericId } from './numeric-id.js';
+import { readOrderFields } from './order-fields.js';
 import type { Persist } from './persist.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { storedHeaders } from './stored-headers.js';
@@ -44,6 +45,8 @@ export interface ReceiverDeps {
   receive: Settings['receive'];
   /** Says when the host's event loop is behind: new webhooks are then refused before their body is read. */
   loopGuard?: { busy(): boolean };
+  /** Issue 12: an ordered partner's event whose key or version could not be read (it runs unordered). */
+  onUnordered?: (partner: string, field: 'key' | 'version') => void;
 }
 
 /**
@@ -151,6 +154,8 @@ export function createReceiver(deps: ReceiverDeps) {
     assertPlainNumericId(located.id, body.text, (marked) => locateEvent(partner.scheme, request.headers, marked, overrides).id);
     const eventId = normalizeEventId(located.id);
     const eventType = normalizeEventType(located.type);
+    const ordering = readOrderFields(partner.settings, request.headers, body.value);
+    if (ordering.unreadable) deps.onUnordered?.(partner.slug, ordering.unreadable);
     let result;
     try {
       result = await persistInTime({
@@ -160,6 +165,7 @@ export function createReceiver(deps: ReceiverDeps) {
         payload: body.text,
         headers: JSON.stringify(storedHeaders(request.headers, partner.scheme)),
         bodySha256: bodyHashFor(partner.scheme, partner.settings, rawBody),
+        order: ordering.order,
       });
     } catch (error) {
       if (error instanceof WebhookError) throw error;

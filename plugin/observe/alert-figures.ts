@@ -5,6 +5,8 @@ import { withTimeout } from './with-timeout.js';
 export interface AlertFigureSources {
   /** Seconds the most overdue pending event has waited past its due time, in every process. */
   overdueSeconds(): Promise<number | null>;
+  /** Issue 12: seconds the oldest event held back by a failed earlier event of its key has been due. */
+  oldestBlockedKeySeconds?: () => Promise<number | null>;
   /** Rows that went dead at or after this database time, in every process. */
   deadRowsSince(sinceMs: number): Promise<number>;
   /** This process's attempts within the window. */
@@ -37,6 +39,10 @@ export function alertFiguresReader(sources: AlertFigureSources, thresholds: Aler
       const since = sources.dbNow() - thresholds.windowSeconds * 1000;
       const read = withTimeout(sources.deadRowsSince(since), sources.timeoutMs, 'the dead rows query');
       tasks.push(read.then((count) => void (figures.deadRowsAdded = count), noteFailure));
+    }
+    if (thresholds.oldestBlockedKeySeconds !== undefined && sources.oldestBlockedKeySeconds) {
+      const read = withTimeout(sources.oldestBlockedKeySeconds(), sources.timeoutMs, 'the blocked keys query');
+      tasks.push(read.then((value) => void (figures.oldestBlockedKeySeconds = value), noteFailure));
     }
     if (thresholds.failureRatio !== undefined) figures.attempts = sources.attempts.totals();
     await Promise.all(tasks);

@@ -7,6 +7,7 @@ export interface AlertThresholds {
   oldestPendingSeconds?: number | undefined;
   deadRowsAdded?: number | undefined;
   failureRatio?: number | undefined;
+  oldestBlockedKeySeconds?: number | undefined;
   /** Fewer attempts than this within the window never raise a failure-ratio alert (one failure is not 100 %). */
   minAttempts: number;
   windowSeconds: number;
@@ -18,12 +19,14 @@ export interface AlertFigures {
   overdueSeconds?: number | null;
   deadRowsAdded?: number;
   attempts?: AttemptTotals;
+  /** How long the oldest event held back by its key's failed earlier event has been due; null when none is. */
+  oldestBlockedKeySeconds?: number | null;
 }
 
 /** Which alerts are firing. */
 export type AlertState = Readonly<Record<AlertName, boolean>>;
 
-export const QUIET: AlertState = Object.freeze({ oldest_pending_age: false, dead_rows_added: false, failure_ratio: false });
+export const QUIET: AlertState = Object.freeze({ oldest_pending_age: false, dead_rows_added: false, failure_ratio: false, oldest_blocked_key: false });
 
 interface Rule {
   name: AlertName;
@@ -68,6 +71,19 @@ const RULES: readonly Rule[] = [
     },
     describe: (value, threshold, t, state) =>
       `${percent(value)} of this process's attempts failed in the last ${t.windowSeconds} s (threshold ${percent(threshold)})${state === 'resolved' ? ': back under the threshold' : ''}`,
+  },
+  {
+    name: 'oldest_blocked_key',
+    threshold: (t) => t.oldestBlockedKeySeconds,
+    measure(f, threshold) {
+      if (f.oldestBlockedKeySeconds === undefined) return undefined;
+      const value = f.oldestBlockedKeySeconds ?? 0;
+      return { value, breached: value > threshold };
+    },
+    describe: (value, threshold, _t, state) =>
+      state === 'firing'
+        ? `an order key has held its events back for ${Math.round(value)} s behind a failed event (threshold ${threshold} s)`
+        : `order keys move again: the longest hold is ${Math.round(value)} s (threshold ${threshold} s)`,
   },
 ];
 

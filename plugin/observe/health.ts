@@ -9,6 +9,8 @@ export interface BacklogFigures {
   dead: number;
   oldestPendingAgeSeconds: number | null;
   overdueSeconds: number | null;
+  blockedKeys?: number;
+  oldestBlockedKeySeconds?: number | null;
 }
 
 /** The body of GET /_health. Figures the database did not give in time are null. */
@@ -33,6 +35,13 @@ export interface HealthReport {
    * probe that took the host out of its load balancer would take the CRM's own pages with it.
    */
   eventLoop?: { delayMs: number; maxDelayMs: number | null; shedding: boolean };
+  /**
+   * Issue 12: order keys whose due events wait behind a failed earlier event (retrying, or dead with
+   * onDead: block), and how long the oldest of those has been due. Reported, not a 503: the wait is
+   * the policy working.
+   */
+  blockedKeys: number | null;
+  oldestBlockedKeySeconds: number | null;
 }
 
 export interface HealthDeps {
@@ -98,6 +107,8 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
       queueDepth: deps.queueDepth(),
       partnersWithUnreadableSecrets: unreadable,
       ...(deps.eventLoop ? { eventLoop: deps.eventLoop() } : {}),
+      blockedKeys: figures?.blockedKeys ?? null,
+      oldestBlockedKeySeconds: figures?.oldestBlockedKeySeconds ?? null,
     };
   };
 }

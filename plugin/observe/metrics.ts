@@ -17,6 +17,9 @@ export const METRIC_NAMES = Object.freeze({
   deadRows: 'crm_webhooks_dead_rows',
   databaseUp: 'crm_webhooks_database_up',
   eventLoopDelay: 'crm_webhooks_event_loop_delay_seconds',
+  orderUnreadable: 'crm_webhooks_order_unreadable_total',
+  orderBlockedKeys: 'crm_webhooks_order_blocked_keys',
+  orderOldestBlocked: 'crm_webhooks_order_oldest_blocked_seconds',
 });
 
 // An acknowledgement is a commit: ~1 ms on an idle SQLite, tens of ms on a busy MySQL, seconds
@@ -76,7 +79,7 @@ export function createMetrics(registry: Registry, sources: MetricsSources, optio
   });
   const attempts = new Counter({
     name: METRIC_NAMES.attempts,
-    help: 'Processing attempts in this process by partner and outcome (done, unhandled, retry, dead, lease_lost, released).',
+    help: 'Processing attempts in this process by partner and outcome (done, unhandled, stale, retry, dead, lease_lost, released).',
     labelNames: ['partner', 'outcome'] as const,
     registers,
   });

@@ -6,6 +6,9 @@ import { withTimeout } from './with-timeout.js';
 export interface OutboxFigures {
   byStatus: Readonly<Record<Exclude<OutboxStatus, 'done'>, number>>;
   oldestPendingAgeSeconds: number | null;
+  /** Issue 12: keys held back by a failed earlier event. */
+  blockedKeys?: number;
+  oldestBlockedKeySeconds?: number | null;
 }
 
 export interface OutboxFiguresDeps {

@@ -19,8 +19,8 @@ export type RequestOutcome =
   | 'host_busy'
   | 'internal_error';
 
-/** `released`: given back unfinished at stop(); not a failure. */
-export type AttemptOutcome = 'done' | 'unhandled' | 'retry' | 'dead' | 'lease_lost' | 'released';
+/** `released`: given back unfinished at stop(); not a failure. `stale`: skipped, a newer version was applied (issue 12). */
+export type AttemptOutcome = 'done' | 'unhandled' | 'stale' | 'retry' | 'dead' | 'lease_lost' | 'released';
 
 export interface Telemetry {
   /** One request to the receive route finished; `seconds` from arrival to answer. */

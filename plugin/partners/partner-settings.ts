@@ -40,8 +40,18 @@ export const partnerSettingsSchema = z
     }).optional(),
     /** Extra values a preset needs, such as Salesforce's organizationId. */
     presetSettings: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,31}$/), z.string().max(256)).optional(),
+    /** Issue 12: where the record's key and version are; with both set, a key's events run one at a time, in version order. */
+    orderKeyFrom: location.optional(),
+    versionFrom: location.optional(),
+    /** What a dead event does to its key's later events: let them run (continue), or hold them until a replay (block). */
+    onDead: z.enum(['continue', 'block']).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((settings, ctx) => {
+    if ((settings.orderKeyFrom === undefined) !== (settings.versionFrom === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['orderKeyFrom'], message: 'orderKeyFrom and versionFrom go together' });
+    }
+  });
 
 export type PartnerSettings = z.output<typeof partnerSettingsSchema>;
 

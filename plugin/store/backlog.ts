@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
 import { OUTBOX_TABLE } from './inbox.js';
+import { readBlockedKeys, whereBlockedByFailure, type BlockedKeys } from './order-claim.js';
 import { fromDbTime, toDbTime } from './time.js';
 
 /** The figures /_health and the alerts need, read without touching done rows. */
-export interface Backlog {
+export interface Backlog extends BlockedKeys {
   pending: number;
   processing: number;
   dead: number;
@@ -57,7 +58,14 @@ export async function readBacklog(knex: Knex, dialect: Dialect, options: Backlog
   const dead = options.countDead ? await options.countDead() : await countDeadBefore(knex, dialect, null, options);
   const oldestPendingAgeSeconds = await pendingAgeSeconds(knex, dialect, 'received_at', options);
   const overdueSeconds = await pendingAgeSeconds(knex, dialect, 'next_attempt_at', options);
-  return { pending: count('pending'), processing: count('processing'), dead, oldestPendingAgeSeconds, overdueSeconds };
+  return {
+    pending: count('pending'),
+    processing: count('processing'),
+    dead,
+    oldestPendingAgeSeconds,
+    overdueSeconds,
+    ...(await readBlockedKeys(knex, dialect)),
+  };
 }
 
 /** Whole seconds since the oldest pending event was received; null when none is pending (`outbox stats` too). */
@@ -71,7 +79,12 @@ export function oldestPendingAgeSeconds(knex: Knex, dialect: Dialect, limits: Re
  */
 async function pendingAgeSeconds(knex: Knex, dialect: Dialect, column: 'received_at' | 'next_attempt_at', limits: ReadLimits): Promise<number | null> {
   let query = knex(OUTBOX_TABLE).min({ at: column }).select(knex.raw(`${dialect.nowSql} AS ??`, ['now'])).where('status', 'pending');
-  if (column === 'next_attempt_at') query = query.andWhere(column, '<=', knex.raw(dialect.nowSql));
+  if (column === 'next_attempt_at') {
+    query = query.andWhere(column, '<=', knex.raw(dialect.nowSql));
+    // Issue 12: an event held back by its key's failed earlier event is not late work; it is
+    // reported as a blocked key instead.
+    query = query.whereNot((held) => whereBlockedByFailure(held, knex, dialect.nowSql));
+  }
   const [row] = await select<{ at: string | Date | null; now: string }>(knex, dialect, query, limits);
   if (!row || row.at === null || row.at === undefined) return null;
   return Math.max(0, Math.floor((fromDbTime(row.now).getTime() - fromDbTime(row.at).getTime()) / 1000));

@@ -17,6 +17,15 @@ export interface InboundEvent {
    * that sign neither id nor timestamp); null otherwise.
    */
   bodySha256: string | null;
+  /** Issue 12: the record and version read at ingest; absent or null for unordered events. */
+  order?: InboundOrder | null;
+}
+
+export interface InboundOrder {
+  key: string;
+  version: number;
+  /** The partner's onDead policy when the event arrived. */
+  onDead: 'continue' | 'block';
 }
 
 /** A lease taken in the same transaction that writes the row, for events this process will run. */
@@ -103,7 +112,9 @@ export async function insertEvents(
   const lockedUntilText = (claim: InsertClaim) => leaseTexts.get(claim) ?? leaseTexts.set(claim, toDbTime(claim.lockedUntilMs)).get(claim)!;
   const rows = newIndexes.map((i) => {
     const event = events[i]!;
-    const claim = claims[i] ?? null;
+    // Ordered rows are never claimed at insert: only the claim query knows whether an earlier event
+    // of the same key is still unfinished (issue 12). Their claim goes back unused.
+    const claim = event.order ? null : claims[i] ?? null;
     return {
       partner: event.partner,
       event_id: event.eventId,
@@ -116,19 +127,25 @@ export async function insertEvents(
       locked_by: claim?.lockedBy ?? null,
       locked_until: claim ? lockedUntilText(claim) : null,
       received_at: receivedAt,
+      ...orderColumns(event.order),
     };
   });
   for (const chunk of chunked(rows, { maxItems: MAX_STATEMENT_ROWS, maxBytes: MAX_STATEMENT_BYTES, sizeOf: (row) => row.payload.length + row.headers.length })) {
     await trx(OUTBOX_TABLE).insert(chunk);
   }
   const accepted = new Set(newIndexes);
-  const ids = await claimedRowIds(trx, events, newIndexes.filter((i) => claims[i]), claims);
+  const ids = await claimedRowIds(trx, events, newIndexes.filter((i) => claims[i] && !events[i]!.order), claims);
   return events.map((event, i) => ({
     outcome: accepted.has(i) ? 'accepted' : 'duplicate',
     // A repeat within the batch answers like its first occurrence.
     eventId: originalIds.get(firstIndex.get(keyOf(event))!) ?? event.eventId,
     outboxId: accepted.has(i) ? ids.get(keyOf(event)) ?? null : null,
   }));
+}
+
+/** Every row names the columns: a multi-row INSERT needs the same columns in each row. */
+function orderColumns(order: InboundOrder | null | undefined) {
+  return { order_key: order?.key ?? null, order_version: order?.version ?? null, order_on_dead: order?.onDead ?? null };
 }
 
 /**

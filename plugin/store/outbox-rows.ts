@@ -15,6 +15,10 @@ export interface OutboxRowView {
   lastError: string | null;
   receivedAt: string;
   processedAt: string | null;
+  /** Issue 12: the record and version (null when unordered), and why a done row skipped its handlers (`stale`). */
+  orderKey: string | null;
+  orderVersion: number | null;
+  skippedReason: string | null;
 }
 
 export interface OutboxRowDetail extends OutboxRowView {
@@ -27,6 +31,7 @@ export interface OutboxRowDetail extends OutboxRowView {
 export const VIEW_COLUMNS = [
   'id', 'partner', 'event_id', 'event_type', 'status', 'attempts', 'next_attempt_at',
   'locked_by', 'locked_until', 'last_error', 'received_at', 'processed_at',
+  'order_key', 'order_version', 'skipped_reason',
 ] as const;
 
 export const DETAIL_COLUMNS = [...VIEW_COLUMNS, 'payload', 'headers'] as const;
@@ -44,6 +49,9 @@ export interface RawViewRow {
   last_error: string | null;
   received_at: string | Date;
   processed_at: string | Date | null;
+  order_key: string | null;
+  order_version: number | string | null;
+  skipped_reason: string | null;
 }
 
 export interface RawDetailRow extends RawViewRow {
@@ -68,6 +76,9 @@ export function toRowView(raw: RawViewRow): OutboxRowView {
     lastError: raw.last_error,
     receivedAt: iso(raw.received_at),
     processedAt: isoOrNull(raw.processed_at),
+    orderKey: raw.order_key,
+    orderVersion: raw.order_version === null ? null : Number(raw.order_version),
+    skippedReason: raw.skipped_reason,
   };
 }
 

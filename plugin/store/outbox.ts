@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
 import { OUTBOX_TABLE } from './inbox.js';
+import { whereOrderAllows } from './order-claim.js';
 import { fromDbTime, toDbTime } from './time.js';
 
 /**
@@ -19,6 +20,13 @@ export interface ClaimedEvent {
   attempt: number;
   lockedBy: string;
   lockedUntilMs: number;
+  /** The record this event changes and its version (issue 12); absent or null for unordered events. */
+  order?: EventOrder | null;
+}
+
+export interface EventOrder {
+  key: string;
+  version: number;
 }
 
 export interface Fence {
@@ -37,9 +45,11 @@ interface ClaimedRow {
   attempts: number | string;
   locked_by: string;
   locked_until: string | Date;
+  order_key: string | null;
+  order_version: number | string | null;
 }
 
-const CLAIM_COLUMNS = ['id', 'partner', 'event_id', 'event_type', 'payload', 'received_at', 'attempts', 'locked_by', 'locked_until'];
+const CLAIM_COLUMNS = ['id', 'partner', 'event_id', 'event_type', 'payload', 'received_at', 'attempts', 'locked_by', 'locked_until', 'order_key', 'order_version'];
 
 function toClaimedEvent(row: ClaimedRow): ClaimedEvent {
   return {
@@ -52,6 +62,7 @@ function toClaimedEvent(row: ClaimedRow): ClaimedEvent {
     attempt: Number(row.attempts),
     lockedBy: row.locked_by,
     lockedUntilMs: fromDbTime(row.locked_until).getTime(),
+    order: row.order_key === null || row.order_version === null ? null : { key: row.order_key, version: Number(row.order_version) },
   };
 }
 
@@ -80,6 +91,9 @@ export async function claimDue(
       .andWhere('next_attempt_at', '<=', now)
       .orderBy('next_attempt_at')
       .limit(claim.limit);
+    // Issue 12: an ordered row waits while an earlier event of its key is unfinished. Unordered rows
+    // (order_key NULL) pass on the first test and never reach the subquery.
+    candidates = whereOrderAllows(candidates, trx);
     if (dialect.name === 'mysql') candidates = candidates.forUpdate().skipLocked();
     const ids = (await candidates).map((r: { id: number | string }) => Number(r.id));
     if (ids.length === 0) return [];

@@ -25,6 +25,8 @@ export interface FastPath {
   release(count: number): void;
   /** Queues an event committed with one of the reserved claims. */
   dispatch(event: ClaimedEvent): void;
+  /** Events were committed without a claim (ordered ones, issue 12): poll for them now. */
+  wake(): void;
 }
 
 const CLOCK_SYNC_MS = 60_000;
@@ -114,7 +116,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       active -= 1;
     }
     schedule();
-    if (backlog && !deps.loopGuard?.busy() && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2) poller.wake();
+    // Issue 12: finishing an ordered event frees the next event of its key, which only a claim can take.
+    if (batch.some((event) => event.order) || (backlog && !deps.loopGuard?.busy() && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2)) poller.wake();
   }
 
   /** The poller's one job: claim due rows (a crash's leftovers, retries now due, other processes' events). */
@@ -197,6 +200,9 @@ export function createDispatcher(deps: DispatcherDeps) {
         return;
       }
       stray.push(giveBack([event]));
+    },
+    wake() {
+      if (accepting) poller.wake();
     },
   };
 

@@ -3,6 +3,7 @@ import { abandonTransaction } from '../store/abandon-transaction.js';
 import { markManyDone, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
 import { LeaseLostError, StoppingError } from './errors.js';
 import { ensureLease, eventLogger, executeEvent, fenceOf, mayStillRun, settleFailure, type ExecuteDeps } from './execute-event.js';
+import { closeOrderGate, handlersThrough, openOrderGate } from './order-gate.js';
 import { runHandlers } from './run-handlers.js';
 import { watchTransaction } from './transaction-watch.js';
 import { loggableError } from '../observe/loggable-error.js';
@@ -59,16 +60,21 @@ async function runShared(deps: BatchDeps, events: ClaimedEvent[], stopSignal: Ab
   try {
     const outcomes: AttemptOutcome[] = [];
     for (const [index, event] of events.entries()) {
-      const handlers = deps.registry.handlersFor(event.eventType);
-      outcomes.push(handlers.length > 0 ? 'done' : 'unhandled');
-      if (handlers.length === 0) continue;
       try {
-        await runHandlers(trx, handlers, event, eventLogger(deps, event), {
-          timeoutMs: deps.processing.handlerTimeoutMs,
-          stopSignal,
-          onFinished: deps.onHandlersFinished,
-        });
-        watch.check();
+        // Issue 12: one event per key reaches a batch (the claim sees to it), so each locks its own mark.
+        const gate = await openOrderGate(trx, deps.dialect, event);
+        const handlers = handlersThrough(deps.registry, event, gate);
+        outcomes.push(gate?.stale ? 'stale' : handlers.length > 0 ? 'done' : 'unhandled');
+        if (handlers.length > 0) {
+          await runHandlers(trx, handlers, event, eventLogger(deps, event), {
+            timeoutMs: deps.processing.handlerTimeoutMs,
+            stopSignal,
+            onFinished: deps.onHandlersFinished,
+            stale: gate?.stale,
+          });
+          watch.check();
+        }
+        await closeOrderGate(trx, event, gate, deps.dbClock.now());
       } catch (error) {
         throw new BatchAbort(index, error);
       }

@@ -10,6 +10,7 @@ import type { Clock, Logger } from '../types.js';
 import { retryDelayMs } from './backoff.js';
 import { errorText } from './error-text.js';
 import { HandlerTimeoutError, LeaseLostError, StoppingError } from './errors.js';
+import { closeOrderGate, handlersThrough, openOrderGate, type OrderGate } from './order-gate.js';
 import type { HandlerRegistry } from './registry.js';
 import { runHandlers } from './run-handlers.js';
 import { watchTransaction } from './transaction-watch.js';
@@ -64,12 +65,21 @@ export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopS
   let outcome: AttemptOutcome;
   try {
     await ensureLease(deps, event);
-    const handlers = deps.registry.handlersFor(event.eventType);
     const trx = await deps.knex.transaction();
     const watch = watchTransaction(trx, deps.dialect);
+    let handlers;
+    let gate: OrderGate;
     try {
-      await runHandlers(trx, handlers, event, log, { timeoutMs: deps.processing.handlerTimeoutMs, stopSignal, onFinished: deps.onHandlersFinished });
+      gate = await openOrderGate(trx, deps.dialect, event);
+      handlers = handlersThrough(deps.registry, event, gate);
+      await runHandlers(trx, handlers, event, log, {
+        timeoutMs: deps.processing.handlerTimeoutMs,
+        stopSignal,
+        onFinished: deps.onHandlersFinished,
+        stale: gate?.stale,
+      });
       watch.check();
+      await closeOrderGate(trx, event, gate, deps.dbClock.now());
       if (!(await markDone(trx, fenceOf(event), deps.dbClock.now()))) throw new LeaseLostError();
       await trx.commit();
     } catch (error) {
@@ -78,7 +88,7 @@ export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopS
     } finally {
       watch.dispose();
     }
-    outcome = handlers.length > 0 ? 'done' : 'unhandled';
+    outcome = gate?.stale ? 'stale' : handlers.length > 0 ? 'done' : 'unhandled';
   } catch (error) {
     outcome = await settleFailure(deps, event, log, error);
   }

@@ -22,6 +22,7 @@ export function createPoller(options: PollerOptions) {
   let current: Promise<void> | null = null;
   let interval = options.minIntervalMs;
   let failures = 0;
+  let wakeAfterPoll = false; // a wake() that came while a poll ran: that poll may have read too early
 
   function schedule(ms: number): void {
     clearTimeout(timer);
@@ -30,6 +31,7 @@ export function createPoller(options: PollerOptions) {
 
   function tick(): void {
     if (!running || current) return;
+    wakeAfterPoll = false;
     current = (async () => {
       try {
         const more = await options.poll();
@@ -45,6 +47,10 @@ export function createPoller(options: PollerOptions) {
         schedule(interval);
       } finally {
         current = null;
+        if (wakeAfterPoll && running) {
+          interval = options.minIntervalMs;
+          schedule(0);
+        }
       }
     })();
   }
@@ -57,7 +63,11 @@ export function createPoller(options: PollerOptions) {
       schedule(0);
     },
     wake(): void {
-      if (!running || current) return;
+      if (!running) return;
+      if (current) {
+        wakeAfterPoll = true;
+        return;
+      }
       interval = options.minIntervalMs;
       schedule(0);
     },

@@ -32,7 +32,7 @@ export async function runHandlers(
   handlers: readonly Handler[],
   event: ClaimedEvent,
   logger: Logger,
-  limits: { timeoutMs: number; stopSignal: AbortSignal; onFinished?: (ms: number) => void },
+  limits: { timeoutMs: number; stopSignal: AbortSignal; onFinished?: (ms: number) => void; stale?: boolean },
 ): Promise<void> {
   if (limits.stopSignal.aborted) throw new StoppingError(false);
   // The handlers' signal is made only if a handler reads it: most never do, and an AbortController
@@ -64,6 +64,7 @@ export async function runHandlers(
       trx,
       logger,
       idempotencyKey: `${event.partner}:${event.eventId}`,
+      stale: limits.stale === true,
       get signal() {
         return signal();
       },

@@ -47,6 +47,8 @@ export function formatRowDetail(row: OutboxRowDetail): string {
     ['Locked by', row.lockedBy ? `${row.lockedBy} until ${row.lockedUntil ?? '?'}` : '-'],
     ['Processed', row.processedAt ?? '-'],
     ['Last error', row.lastError ?? '-'],
+    ['Order', row.orderKey === null ? 'unordered' : `key ${row.orderKey}, version ${row.orderVersion}`],
+    ...(row.skippedReason ? [['Skipped', row.skippedReason === 'stale' ? 'stale: a newer version of the record was already applied; handlers not called' : row.skippedReason] as [string, string]] : []),
   ]);
   const names = Object.keys(row.headers).sort();
   const headers = names.length ? names.map((n) => `  ${n}: ${row.headers[n]}`).join('\n') : '  (none)';

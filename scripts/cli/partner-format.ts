@@ -18,6 +18,8 @@ export function formatSettings(settings: PartnerSettings): string {
   if (settings.rateLimit) parts.push(`rate ${settings.rateLimit.perSecond}/s burst ${settings.rateLimit.burst}`);
   if (settings.allowIps?.length) parts.push(`allow ${settings.allowIps.join(', ')}`);
   if (settings.dedupeBodyHash === false) parts.push('body-hash dedupe off');
+  if (settings.orderKeyFrom) parts.push(`ordered by ${settings.orderKeyFrom}, version ${settings.versionFrom ?? '?'}, on dead ${settings.onDead ?? 'continue'}`);
+  else if (settings.onDead) parts.push(`on dead ${settings.onDead}`);
   return parts.length ? parts.join('; ') : 'defaults';
 }
 

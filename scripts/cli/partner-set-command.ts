@@ -16,6 +16,9 @@ interface SetOptions {
   allowIp?: string[];
   dedupeBodyHash?: boolean;
   publicUrl?: string;
+  orderKeyFrom?: string;
+  versionFrom?: string;
+  onDead?: string;
   unset?: string[];
 }
 
@@ -29,6 +32,9 @@ const UNSETTABLE: Readonly<Record<string, string>> = Object.freeze({
   'allow-ip': 'allowIps',
   'dedupe-body-hash': 'dedupeBodyHash',
   'public-url': 'publicUrl',
+  'order-key-from': 'orderKeyFrom',
+  'version-from': 'versionFrom',
+  'on-dead': 'onDead',
 });
 
 /** The plural names of earlier versions, still understood so scripts keep working. */
@@ -48,11 +54,13 @@ Examples:
   crm-webhooks partner set acme --tolerance 600 --rate 20 --burst 40
   crm-webhooks partner set acme --allow-ip 203.0.113.0/24 --allow-ip 2001:db8::/32
   crm-webhooks partner set acme --unset rate --unset allow-ip
-  crm-webhooks partner set acme --dedupe-body-hash off   # a sender that repeats identical bodies as new events`;
+  crm-webhooks partner set acme --dedupe-body-hash off   # a sender that repeats identical bodies as new events
+  crm-webhooks partner set acme --order-key-from body:data.email --version-from body:data.updated_at --on-dead block`;
 
 /** Builds the patch for partner-admin's updateSettings: null removes a setting. */
 function patchFrom(options: SetOptions): Record<string, unknown> {
   if ((options.rate === undefined) !== (options.burst === undefined)) throw usageError('--rate and --burst go together');
+  if (options.onDead !== undefined && options.onDead !== 'continue' && options.onDead !== 'block') throw usageError('--on-dead takes continue or block');
   const patch: Record<string, unknown> = {
     toleranceSeconds: options.tolerance,
     contentTypes: options.contentType,
@@ -62,6 +70,9 @@ function patchFrom(options: SetOptions): Record<string, unknown> {
     allowIps: options.allowIp,
     dedupeBodyHash: options.dedupeBodyHash,
     publicUrl: options.publicUrl,
+    orderKeyFrom: options.orderKeyFrom,
+    versionFrom: options.versionFrom,
+    onDead: options.onDead,
   };
   for (const name of options.unset ?? []) {
     const key = UNSETTABLE[UNSET_ALIASES[name] ?? name];
@@ -75,7 +86,7 @@ function patchFrom(options: SetOptions): Record<string, unknown> {
 }
 
 export function registerSetCommand(partner: Command, ctx: CommandContext): void {
-  leafCommand(partner, 'set <slug>', 'change a partner\'s settings (tolerance, content types, id/type location, rate limit, IP allowlist)')
+  leafCommand(partner, 'set <slug>', 'change a partner\'s settings (tolerance, content types, id/type location, rate limit, IP allowlist, ordering)')
     .option('--tolerance <seconds>', 'how far signed timestamps may be from now', wholeNumber(1, 7 * 24 * 3600))
     .option('--content-type <type>', 'also accept this content type (repeatable)', collect)
     .option('--id-from <location>', 'where the event id is: header:<name> or body:<dot.path>', location)
@@ -85,6 +96,9 @@ export function registerSetCommand(partner: Command, ctx: CommandContext): void 
     .option('--allow-ip <cidr>', 'accept requests only from these addresses or CIDRs (repeatable)', collectCidr)
     .option('--dedupe-body-hash <on|off>', 'hmac-sha256 and github: treat a byte-identical body under a new id as a duplicate (default on)', onOff)
     .option('--public-url <url>', 'the URL the provider calls, as it sees it (signed by twilio, square, hubspot)', publicUrl)
+    .option('--order-key-from <location>', 'order this partner\'s events per record: where the record\'s key is (with --version-from)', location)
+    .option('--version-from <location>', 'where the record\'s version is: a number, numeric string or ISO 8601 time', location)
+    .option('--on-dead <policy>', 'when an ordered event ends dead: continue (its key\'s later events run) or block (they wait for a replay)')
     .option('--unset <setting>', `remove a setting: ${Object.keys(UNSETTABLE).join(', ')} (repeatable)`, collect)
     .addHelpText('after', SET_HELP)
     .action(async (slug: string, options: SetOptions) => {

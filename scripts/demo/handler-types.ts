@@ -1,8 +1,8 @@
-import type { Handler } from '../../plugin/index.js';
+import type { Handler, HandlerOptions } from '../../plugin/index.js';
 
 export type { HandlerContext, WebhookEvent } from '../../plugin/index.js';
 
 /** The part of the plugin the CRM's handlers need. */
 export interface WebhooksPluginHandlers {
-  on(eventType: string, handler: Handler): void;
+  on(eventType: string, handler: Handler, options?: HandlerOptions): void;
 }

@@ -14,9 +14,9 @@ export interface ChildHost {
   kill(): Promise<void>;
 }
 
-/** Starts the plugin in a separate Node process on `databaseUrl`; resolves once it listens. */
-export async function spawnChildHost(databaseUrl: string, env: Record<string, string> = {}): Promise<ChildHost> {
-  const child = fork(FIXTURE, [], {
+/** Starts the plugin in a separate Node process on `databaseUrl`; resolves once it listens. `fixture`: another script of test/fixtures. */
+export async function spawnChildHost(databaseUrl: string, env: Record<string, string> = {}, fixture = FIXTURE): Promise<ChildHost> {
+  const child = fork(fixture, [], {
     env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     execArgv: ['--enable-source-maps'],
