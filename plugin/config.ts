@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import type { Registry } from 'prom-client';
 import { ConfigError } from './errors.js';
+import { applyRenamedSettings } from './renamed-settings.js';
 import { settingsSchema, type Settings, type SettingsInput } from './settings.js';
 import { createSecretBox, parseSecretKey, type SecretBox } from './secrets/secret-box.js';
 import { adaptLogger, type HostLogger, type LoggerStyle } from './observe/logger-adapter.js';
@@ -39,6 +40,8 @@ export interface ResolvedConfig {
   random: () => number;
   instanceId: string;
   secretBox: SecretBox | null;
+  /** One line per deprecated option name the host used; logged once the logger exists. */
+  deprecations: string[];
 }
 
 /** Validates everything once, at creation, so a bad option fails the host's start with its name. */
@@ -59,7 +62,8 @@ export function resolveConfig(options: PluginOptions): ResolvedConfig {
     throw new ConfigError('invalid option loggerStyle: must be "object-first" (pino) or "message-first" (winston, console)');
   }
 
-  const parsed = settingsSchema.safeParse(data);
+  const renamed = applyRenamedSettings(data as Record<string, unknown>);
+  const parsed = settingsSchema.safeParse(renamed.data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
@@ -67,9 +71,9 @@ export function resolveConfig(options: PluginOptions): ResolvedConfig {
     throw new ConfigError(`invalid option ${path}: ${issue.message}${keys}`);
   }
   const settings = parsed.data;
-  if (settings.processing.leaseMs <= settings.processing.handlerTimeoutMs) {
+  if (settings.processing.claimMs <= settings.processing.handlerTimeoutMs) {
     // Otherwise another process could take an event whose handler is still running.
-    throw new ConfigError('invalid option processing.leaseMs: must be longer than processing.handlerTimeoutMs');
+    throw new ConfigError('invalid option processing.claimMs: must be longer than processing.handlerTimeoutMs');
   }
   const keyText = settings.secretKey ?? (env ?? process.env).WEBHOOKS_SECRET_KEY;
   const secretBox = keyText ? createSecretBox(parseSecretKey(keyText, settings.secretKey ? 'option secretKey' : 'WEBHOOKS_SECRET_KEY')) : null;
@@ -85,6 +89,7 @@ export function resolveConfig(options: PluginOptions): ResolvedConfig {
     random: random ?? Math.random,
     instanceId: settings.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     secretBox,
+    deprecations: renamed.warnings,
   };
 }
 

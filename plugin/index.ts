@@ -11,7 +11,7 @@ import { DEFAULT_MOUNT_PATH, koaMiddleware } from './host/koa-middleware.js';
 import { nodeHandler, type NodeHandler, type NodeHandlerOptions } from './host/node-handler.js';
 import { poolWarning } from './host/pool-check.js';
 import { secretKeyReport } from './partners/secret-key-report.js';
-import { createPersist } from './ingest/persist.js';
+import { createEventCommitter } from './ingest/commit-events.js';
 import { createRateLimiter } from './ingest/rate-limiter.js';
 import { createReceiver } from './ingest/receiver.js';
 import { createUnverifiedBytes } from './ingest/unverified-bytes.js';
@@ -31,8 +31,8 @@ import { createOutboxAdmin, type OutboxAdmin } from './outbox/outbox-admin.js';
 import { createPartnerAdmin, type PartnerAdmin } from './partners/partner-admin.js';
 import { createPartnerDirectory } from './partners/partner-directory.js';
 import { knownSignatureHeaders } from './providers/partner-scheme.js';
-import { createLease } from './retention/lease.js';
-import { createRetention, retentionLeaseMs } from './retention/retention.js';
+import { createPruneLock } from './retention/prune-lock.js';
+import { createRetention, pruneLockTtlMs } from './retention/retention.js';
 import { createDeadCount } from './observe/dead-count.js';
 import { countDeadBefore, countDeadSince, pingDatabase, readBacklog } from './store/backlog.js';
 import { createDbClock } from './store/db-clock.js';
@@ -69,7 +69,7 @@ export interface WebhooksPlugin {
   readonly instanceId: string;
 }
 
-const RETENTION_LEASE = 'retention';
+const PRUNE_LOCK = 'retention';
 /** How often the running dead-row figure recounts the rows that died before its base time. */
 const DEAD_RECOUNT_MS = 60_000;
 
@@ -78,6 +78,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   const { knex, clock, settings } = config;
   const dialect = dialectOf(knex);
   const logger = (config.logger ?? defaultLogger(knownSignatureHeaders())).child({ component: 'crm-webhooks' });
+  for (const warning of config.deprecations) logger.warn(`crm-webhooks: ${warning}`);
   const dbClock = createDbClock(knex, dialect, clock);
   const registry = createHandlerRegistry();
   const outbox = createOutboxAdmin({ knex, dialect, clock });
@@ -137,7 +138,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     instanceId: config.instanceId,
     loopGuard,
   });
-  const persist = createPersist({
+  const persist = createEventCommitter({
     knex,
     dialect,
     dbClock,
@@ -193,7 +194,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   });
   const retention = createRetention({
     prune: (pruneOptions) => outbox.prune(pruneOptions),
-    lease: createLease({ knex, dialect, dbClock, name: RETENTION_LEASE, holder: config.instanceId, ttlMs: retentionLeaseMs(settings.retention.intervalMs) }),
+    lease: createPruneLock({ knex, dialect, dbClock, name: PRUNE_LOCK, holder: config.instanceId, ttlMs: pruneLockTtlMs(settings.retention.intervalMs) }),
     settings: settings.retention,
     clock,
     logger,

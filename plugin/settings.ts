@@ -25,8 +25,8 @@ const receive = z
 const ingest = z
   .object({
     maxBatchSize: int(1, 1000).default(200).describe('Most events committed in one shared transaction.'),
-    maxQueued: int(1).default(5000).describe('Events waiting for a commit beyond which requests get 503.'),
-    maxQueuedBytes: int(1).default(64 * 1024 * 1024).describe('Bytes of bodies waiting for a commit beyond which requests get 503 (bounds memory under a burst of large bodies).'),
+    maxWaiting: int(1).default(5000).describe('Events waiting for a commit beyond which requests get 503.'),
+    maxWaitingBytes: int(1).default(64 * 1024 * 1024).describe('Bytes of bodies waiting for a commit beyond which requests get 503 (bounds memory under a burst of large bodies).'),
     maxBatchBytes: int(1).default(8 * 1024 * 1024).describe('A shared commit stops growing at this many bytes of bodies.'),
     maxConcurrentCommits: int(1, 64).default(1).describe('Commit transactions in flight at once; requests arriving meanwhile wait for the next one and share it.'),
     deadlockRetries: int(0, 20).default(3).describe('Times a batch is retried after a deadlock before answering 503.'),
@@ -45,9 +45,9 @@ const backoff = z
 const processing = z
   .object({
     concurrency: int(1, 1000).default(8).describe('Handlers running at once in this process.'),
-    queueLimit: int(1).default(1000).describe('Events held in memory; beyond it they wait in the outbox for the poller.'),
+    memoryQueueLimit: int(1).default(1000).describe('Events held in memory; beyond it they wait in the outbox for the poller.'),
     handlerTimeoutMs: int(1).default(30_000).describe('A handler running longer fails its attempt.'),
-    leaseMs: int(1000).default(60_000).describe('How long a claim lasts; a row whose process died is retried after it.'),
+    claimMs: int(1000).default(60_000).describe('How long a claim lasts; a row whose process died is retried after it.'),
     maxAttempts: int(1, 1000).default(10).describe('Attempts before an event is dead.'),
     backoff,
     pollIntervalMs: int(1).default(200).describe('Poll interval while there is work.'),

@@ -22,8 +22,19 @@ describe('plugin options', () => {
     expect(create({ authorize: 'yes' })).to.throw(/invalid option authorize/);
   });
 
-  it('refuses a lease shorter than the handler timeout, which would let two processes run one event', () => {
-    expect(create({ processing: { leaseMs: 5000, handlerTimeoutMs: 10_000 } })).to.throw(/processing\.leaseMs/);
+  it('refuses a claim shorter than the handler timeout, which would let two processes run one event', () => {
+    expect(create({ processing: { claimMs: 5000, handlerTimeoutMs: 10_000 } })).to.throw(/processing\.claimMs/);
+  });
+
+  it('still takes the settings renamed this release, with one deprecation warning each', () => {
+    const logger = recordingLogger();
+    const old = { processing: { leaseMs: 5000, handlerTimeoutMs: 10_000 }, ingest: { maxQueued: 10 } };
+    // The old name reaches the same check as the new one: proof that its value was used, not dropped.
+    expect(() => createWebhooksPlugin({ knex, logger, ...old } as never)).to.throw(/processing\.claimMs/);
+    createWebhooksPlugin({ knex, logger, env: {}, processing: { queueLimit: 7 }, ingest: { maxQueuedBytes: 1024 } } as never);
+    const warnings = logger.lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+    expect(warnings).to.include('crm-webhooks: option processing.queueLimit is deprecated: use processing.memoryQueueLimit');
+    expect(warnings).to.include('crm-webhooks: option ingest.maxQueuedBytes is deprecated: use ingest.maxWaitingBytes');
   });
 
   it('refuses a malformed secret key instead of storing secrets unencrypted', () => {

@@ -3,7 +3,7 @@ import { headerValue } from '../signatures/header.js';
 import { readBodyPath } from '../signatures/body-path.js';
 import { parseLocation } from '../signatures/event-locator.js';
 import type { RequestHeaders } from '../signatures/types.js';
-import type { InboundOrder } from '../store/inbox.js';
+import type { InboundOrder } from '../store/outbox-insert.js';
 
 /**
  * Issue 12: the record an event changes (order key) and its version, read at ingest where the

@@ -15,7 +15,7 @@ import { clientIp, inCidrs, parseCidrs } from './client-ip.js';
 import { normalizeEventId, normalizeEventType } from './event-fields.js';
 import { assertPlainNumericId } from './numeric-id.js';
 import { readOrderFields } from './order-fields.js';
-import type { Persist } from './persist.js';
+import type { EventCommitter } from './commit-events.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { storedHeaders } from './stored-headers.js';
 import type { UnverifiedBytes } from './unverified-bytes.js';
@@ -38,7 +38,7 @@ export interface ReceiveResult {
 
 export interface ReceiverDeps {
   directory: PartnerDirectory;
-  persist: Persist;
+  persist: EventCommitter;
   rateLimiter: RateLimiter;
   unverifiedBytes: UnverifiedBytes;
   clock: Clock;
@@ -123,13 +123,13 @@ export function createReceiver(deps: ReceiverDeps) {
       if (!verdict.ok) throw new WebhookError(401, verdict.code, 'the request signature could not be verified');
       return rawBody;
     } finally {
-      // Verified bodies are bounded by ingest.maxQueuedBytes from here on; refused ones are garbage.
+      // Verified bodies are bounded by ingest.maxWaitingBytes from here on; refused ones are garbage.
       hold.release();
     }
   }
 
   /** Commits within receive.commitTimeoutMs or answers 503: a frozen database must not hold the partner's request. */
-  async function persistInTime(event: Parameters<Persist>[0]): Promise<Awaited<ReturnType<Persist>>> {
+  async function persistInTime(event: Parameters<EventCommitter>[0]): Promise<Awaited<ReturnType<EventCommitter>>> {
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort(retryLater('store_unavailable', 'the event could not be stored in time; retry later', new StoreUnavailableError(`commit not done within ${limits.commitTimeoutMs} ms`))),

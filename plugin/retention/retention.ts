@@ -1,7 +1,7 @@
 import type { OutboxAdmin } from '../outbox/outbox-admin.js';
 import type { Settings } from '../settings.js';
 import type { Clock, Logger } from '../types.js';
-import type { Lease } from './lease.js';
+import type { Lease } from './prune-lock.js';
 import { loggableError } from '../observe/loggable-error.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -15,7 +15,7 @@ export interface RetentionDeps {
 }
 
 /** How long the retention lease lasts: two intervals, so the holder keeps it from one run to the next. */
-export const retentionLeaseMs = (intervalMs: number) => Math.max(2 * intervalMs, 60_000);
+export const pruneLockTtlMs = (intervalMs: number) => Math.max(2 * intervalMs, 60_000);
 
 /**
  * Background pruning of done outbox rows and expired dedupe rows, in one process at a time: the
@@ -26,7 +26,7 @@ export const retentionLeaseMs = (intervalMs: number) => Math.max(2 * intervalMs,
  */
 export function createRetention(deps: RetentionDeps) {
   const { settings, lease, logger, clock } = deps;
-  const ttlMs = retentionLeaseMs(settings.intervalMs);
+  const ttlMs = pruneLockTtlMs(settings.intervalMs);
   let running = false;
   let holding = false;
   let timer: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@ import { fromDbTime, toDbTime } from './time.js';
 
 export const LOCKS_TABLE = 'webhook_locks';
 
-export interface LeaseRequest {
+export interface LockRequest {
   name: string;
   holder: string;
   /** Database time now, ms. */
@@ -18,7 +18,7 @@ export interface LeaseRequest {
  * long as the lock is held. Both statements are atomic on MySQL and SQLite: the UPDATE re-reads the
  * row under its lock, and of two INSERT IGNOREs of a new name only one inserts.
  */
-export async function acquireLease(knex: Knex, dialect: Dialect, request: LeaseRequest): Promise<boolean> {
+export async function acquireLock(knex: Knex, dialect: Dialect, request: LockRequest): Promise<boolean> {
   const now = toDbTime(request.nowMs);
   const until = toDbTime(request.nowMs + request.ttlMs);
   const updated = await knex(LOCKS_TABLE)
@@ -31,14 +31,14 @@ export async function acquireLease(knex: Knex, dialect: Dialect, request: LeaseR
 }
 
 /** Gives a lease up at once, so another process need not wait for it to expire. False if it was not held. */
-export async function releaseLease(knex: Knex, lease: { name: string; holder: string; nowMs: number }): Promise<boolean> {
+export async function releaseLock(knex: Knex, lease: { name: string; holder: string; nowMs: number }): Promise<boolean> {
   const changed = await knex(LOCKS_TABLE)
     .where({ name: lease.name, holder: lease.holder })
     .update({ holder: null, locked_until: toDbTime(lease.nowMs) });
   return changed > 0;
 }
 
-export async function readLease(knex: Knex, dialect: Dialect, name: string): Promise<{ holder: string | null; lockedUntil: Date } | null> {
+export async function readLock(knex: Knex, dialect: Dialect, name: string): Promise<{ holder: string | null; lockedUntil: Date } | null> {
   const row: { holder: string | null; locked_until: string | Date } | undefined = await knex(LOCKS_TABLE)
     .select('holder', 'locked_until')
     .where('name', name)

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { OutboxStatus } from '../types.js';
 import type { Dialect } from './dialect.js';
-import { OUTBOX_TABLE } from './inbox.js';
+import { OUTBOX_TABLE } from './outbox-insert.js';
 import { DETAIL_COLUMNS, toRowDetail, toRowView, VIEW_COLUMNS, type OutboxRowDetail, type OutboxRowView, type RawDetailRow, type RawViewRow } from './outbox-rows.js';
 
 export interface ListFilter {

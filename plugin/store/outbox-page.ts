@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
-import { OUTBOX_TABLE } from './inbox.js';
+import { OUTBOX_TABLE } from './outbox-insert.js';
 import { toDbTime } from './time.js';
 
 /** The events table's filters; every one optional. Times are ms since the epoch, `to` exclusive. */

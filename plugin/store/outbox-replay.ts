@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
-import { OUTBOX_TABLE } from './inbox.js';
+import { OUTBOX_TABLE } from './outbox-insert.js';
 import { toDbTime } from './time.js';
 
 /**

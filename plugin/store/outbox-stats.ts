@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
-import { OUTBOX_TABLE } from './inbox.js';
+import { OUTBOX_TABLE } from './outbox-insert.js';
 import { oldestPendingAgeSeconds } from './backlog.js';
 import { OUTBOX_STATUSES, type OutboxStatus } from '../types.js';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DbClock } from '../store/db-clock.js';
-import { renewLeases, type ClaimedEvent } from '../store/outbox.js';
+import { heartbeatClaims, type ClaimedEvent } from '../store/claims.js';
 
 export interface ClaimHeartbeatDeps {
   knex: Knex;
@@ -23,7 +23,7 @@ export function createClaimHeartbeat(deps: ClaimHeartbeatDeps) {
     const due = deps.held().filter((event) => event.lockedUntilMs < soon);
     if (due.length === 0) return;
     const until = deps.dbClock.now() + deps.claimMs;
-    const kept = await renewLeases(deps.knex, due, until);
+    const kept = await heartbeatClaims(deps.knex, due, until);
     for (const event of due) {
       if (kept.has(event.outboxId)) event.lockedUntilMs = until;
       else deps.onLost(event);

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { DbClock } from '../store/db-clock.js';
-import { recoverExpiredLeases } from '../store/outbox.js';
+import { recoverExpiredClaims } from '../store/claims.js';
 import type { Logger } from '../types.js';
 
 export interface ClaimRecoveryDeps {
@@ -16,7 +16,7 @@ export interface ClaimRecoveryDeps {
  */
 export function createClaimRecovery(deps: ClaimRecoveryDeps) {
   return async function recover(): Promise<void> {
-    const recovered = await recoverExpiredLeases(deps.knex, { nowMs: deps.dbClock.now(), maxAttempts: deps.maxAttempts });
+    const recovered = await recoverExpiredClaims(deps.knex, { nowMs: deps.dbClock.now(), maxAttempts: deps.maxAttempts });
     if (recovered.pending + recovered.dead > 0) deps.logger.warn(recovered, 'took back events whose claim expired');
   };
 }

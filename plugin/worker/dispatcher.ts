@@ -1,8 +1,8 @@
 import PQueue from 'p-queue';
 import type { Dialect } from '../store/dialect.js';
-import type { InsertClaim } from '../store/inbox.js';
+import type { InsertClaim } from '../store/outbox-insert.js';
 import { isPoolClosed } from '../store/pool-state.js';
-import { claimDue, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
+import { claimDue, releaseClaims, type ClaimedEvent } from '../store/claims.js';
 import { createClaimHeartbeat, heartbeatEveryMs } from './claim-heartbeat.js';
 import { createClaimRecovery } from './claim-recovery.js';
 import { executeBatch, type BatchDeps } from './execute-batch.js';
@@ -35,7 +35,7 @@ const ABORT_GRACE_MS = 5000;
 
 /**
  * Runs claimed events on a p-queue. The outbox stays the source of truth: the in-memory queue is
- * bounded (`queueLimit`), holds only rows this process has leased, and whatever it loses in a crash
+ * bounded (`memoryQueueLimit`), holds only rows this process has leased, and whatever it loses in a crash
  * is taken back by some poller once the lease expires.
  */
 export function createDispatcher(deps: DispatcherDeps) {
@@ -60,7 +60,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     },
   };
   const depth = () => waiting.size + runningEvents.size + reserved;
-  const free = () => Math.max(0, processing.queueLimit - depth());
+  const free = () => Math.max(0, processing.memoryQueueLimit - depth());
 
   /**
    * How many waiting events one worker takes. Batches save a commit per event, but their events run
@@ -117,7 +117,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     schedule();
     // Issue 12: finishing an ordered event frees the next event of its key, which only a claim can take.
-    if (batch.some((event) => event.order) || (backlog && !deps.loopGuard?.busy() && free() >= Math.min(processing.claimBatchSize, processing.queueLimit) / 2)) poller.wake();
+    if (batch.some((event) => event.order) || (backlog && !deps.loopGuard?.busy() && free() >= Math.min(processing.claimBatchSize, processing.memoryQueueLimit) / 2)) poller.wake();
   }
 
   /** The poller's one job: claim due rows (a crash's leftovers, retries now due, other processes' events). */
@@ -130,7 +130,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       backlog = true;
       return false;
     }
-    const claimed = await claimDue(knex, deps.dialect, { lockedBy: deps.instanceId, nowMs: deps.dbClock.now(), leaseMs: processing.leaseMs, limit });
+    const claimed = await claimDue(knex, deps.dialect, { lockedBy: deps.instanceId, nowMs: deps.dbClock.now(), claimMs: processing.claimMs, limit });
     for (const event of claimed) enqueue(event);
     backlog = claimed.length === limit;
     return backlog && free() > 0 && !busy;
@@ -143,7 +143,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     logger,
     quiet: () => isPoolClosed(knex),
   });
-  const everyMs = heartbeatEveryMs(processing.leaseMs);
+  const everyMs = heartbeatEveryMs(processing.claimMs);
   const heartbeat = createRepeating({
     everyMs,
     logger,
@@ -152,7 +152,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     run: createClaimHeartbeat({
       knex,
       dbClock: deps.dbClock,
-      claimMs: processing.leaseMs,
+      claimMs: processing.claimMs,
       held: () => [...waiting.values(), ...runningEvents.values()],
       onLost: (event) => {
         if (waiting.delete(event.outboxId)) logger.warn({ outboxId: event.outboxId }, 'a queued event was taken by another claim; dropped');
@@ -187,7 +187,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       if (!accepting) return [];
       const granted = Math.min(count, free());
       reserved += granted;
-      const claim = { lockedBy: deps.instanceId, lockedUntilMs: deps.dbClock.now() + processing.leaseMs };
+      const claim = { lockedBy: deps.instanceId, lockedUntilMs: deps.dbClock.now() + processing.claimMs };
       return Array.from({ length: granted }, () => claim);
     },
     release(count) {

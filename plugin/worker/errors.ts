@@ -1,8 +1,8 @@
 /** A claim was lost: the lease expired and another claim (maybe our own poller's) took the row. */
-export class LeaseLostError extends Error {
+export class ClaimLostError extends Error {
   constructor() {
     super('the claim on this event was lost (lease expired and another worker took it)');
-    this.name = 'LeaseLostError';
+    this.name = 'ClaimLostError';
   }
 }
 

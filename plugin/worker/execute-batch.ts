@@ -1,8 +1,8 @@
 import type { AttemptOutcome } from '../observe/telemetry.js';
 import { abandonTransaction } from '../store/abandon-transaction.js';
-import { markManyDone, releaseClaims, type ClaimedEvent } from '../store/outbox.js';
-import { LeaseLostError, StoppingError } from './errors.js';
-import { ensureLease, eventLogger, executeEvent, fenceOf, mayStillRun, settleFailure, type ExecuteDeps } from './execute-event.js';
+import { markManyDone, releaseClaims, type ClaimedEvent } from '../store/claims.js';
+import { ClaimLostError, StoppingError } from './errors.js';
+import { ensureClaim, eventLogger, executeEvent, fenceOf, mayStillRun, settleFailure, type ExecuteDeps } from './execute-event.js';
 import { closeOrderGate, handlersThrough, openOrderGate } from './order-gate.js';
 import { runHandlers } from './run-handlers.js';
 import { watchTransaction } from './transaction-watch.js';
@@ -40,7 +40,7 @@ export async function executeBatch(deps: BatchDeps, events: ClaimedEvent[], stop
   const held: ClaimedEvent[] = [];
   for (const event of first) {
     try {
-      await ensureLease(deps, event);
+      await ensureClaim(deps, event);
       held.push(event);
     } catch (error) {
       record(deps, event, await settleFailure(deps, event, eventLogger(deps, event), error), started);
@@ -79,7 +79,7 @@ async function runShared(deps: BatchDeps, events: ClaimedEvent[], stopSignal: Ab
         throw new BatchAbort(index, error);
       }
     }
-    if (!(await markManyDone(trx, events.map(fenceOf), deps.dbClock.now()))) throw new BatchAbort(-1, new LeaseLostError());
+    if (!(await markManyDone(trx, events.map(fenceOf), deps.dbClock.now()))) throw new BatchAbort(-1, new ClaimLostError());
     await trx.commit();
     return outcomes;
   } catch (error) {

@@ -5,11 +5,11 @@ import type { DbClock } from '../store/db-clock.js';
 import type { Dialect } from '../store/dialect.js';
 import { abandonTransaction } from '../store/abandon-transaction.js';
 import { isPoolClosed } from '../store/pool-state.js';
-import { markDone, markFailed, releaseClaims, renewLease, type ClaimedEvent, type Fence } from '../store/outbox.js';
+import { markDone, markFailed, releaseClaims, renewClaim, type ClaimedEvent, type Fence } from '../store/claims.js';
 import type { Clock, Logger } from '../types.js';
 import { retryDelayMs } from './backoff.js';
 import { errorText } from './error-text.js';
-import { HandlerTimeoutError, LeaseLostError, StoppingError } from './errors.js';
+import { HandlerTimeoutError, ClaimLostError, StoppingError } from './errors.js';
 import { closeOrderGate, handlersThrough, openOrderGate, type OrderGate } from './order-gate.js';
 import type { HandlerRegistry } from './registry.js';
 import { runHandlers } from './run-handlers.js';
@@ -64,7 +64,7 @@ export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopS
   const log = eventLogger(deps, event);
   let outcome: AttemptOutcome;
   try {
-    await ensureLease(deps, event);
+    await ensureClaim(deps, event);
     const trx = await deps.knex.transaction();
     const watch = watchTransaction(trx, deps.dialect);
     let handlers;
@@ -80,7 +80,7 @@ export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopS
       });
       watch.check();
       await closeOrderGate(trx, event, gate, deps.dbClock.now());
-      if (!(await markDone(trx, fenceOf(event), deps.dbClock.now()))) throw new LeaseLostError();
+      if (!(await markDone(trx, fenceOf(event), deps.dbClock.now()))) throw new ClaimLostError();
       await trx.commit();
     } catch (error) {
       await abandonTransaction(deps.knex, trx, deps.dialect, { interrupt: mayStillRun(error) });
@@ -98,7 +98,7 @@ export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopS
 
 /** What a failed attempt leaves behind, whether it ran alone or in a batch. */
 export async function settleFailure(deps: ExecuteDeps, event: ClaimedEvent, log: Logger, error: unknown): Promise<AttemptOutcome> {
-  if (error instanceof LeaseLostError) {
+  if (error instanceof ClaimLostError) {
     log.warn({ reason: 'lease_lost' }, error.message);
     return 'lease_lost';
   }
@@ -146,13 +146,13 @@ export function describeFailure(deps: ExecuteDeps, event: ClaimedEvent, log: Log
 
 /**
  * An event may wait in memory before it runs; make sure its lease outlives the handler timeout
- * (config guarantees leaseMs > handlerTimeoutMs, so a renewed lease always does).
+ * (config guarantees claimMs > handlerTimeoutMs, so a renewed lease always does).
  */
-export async function ensureLease(deps: ExecuteDeps, event: ClaimedEvent): Promise<void> {
-  const { handlerTimeoutMs, leaseMs } = deps.processing;
-  const needed = handlerTimeoutMs + Math.min(5000, (leaseMs - handlerTimeoutMs) / 2);
+export async function ensureClaim(deps: ExecuteDeps, event: ClaimedEvent): Promise<void> {
+  const { handlerTimeoutMs, claimMs } = deps.processing;
+  const needed = handlerTimeoutMs + Math.min(5000, (claimMs - handlerTimeoutMs) / 2);
   if (event.lockedUntilMs - deps.dbClock.now() >= needed) return;
-  const until = deps.dbClock.now() + leaseMs;
-  if (!(await renewLease(deps.knex, fenceOf(event), until))) throw new LeaseLostError();
+  const until = deps.dbClock.now() + claimMs;
+  if (!(await renewClaim(deps.knex, fenceOf(event), until))) throw new ClaimLostError();
   event.lockedUntilMs = until;
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../store/dialect.js';
 import { lockOrderMark, raiseOrderMark, recordSkipped, STALE } from '../store/order-marks.js';
-import type { ClaimedEvent } from '../store/outbox.js';
+import type { ClaimedEvent } from '../store/claims.js';
 import type { Handler } from '../types.js';
 import type { HandlerRegistry } from './registry.js';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { ClaimedEvent } from '../store/outbox.js';
+import type { ClaimedEvent } from '../store/claims.js';
 import type { Handler, Logger, WebhookEvent } from '../types.js';
 import { HandlerTimeoutError, StoppingError } from './errors.js';
 

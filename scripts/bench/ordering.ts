@@ -17,7 +17,7 @@ import knexFactory, { type Knex } from 'knex';
 import { createWebhooksPlugin } from '../../plugin/index.js';
 import { knexConfigFromUrl } from '../../plugin/store/connect.js';
 import { dialectOf } from '../../plugin/store/dialect.js';
-import { insertEvents, type InboundEvent } from '../../plugin/store/inbox.js';
+import { insertEvents, type InboundEvent } from '../../plugin/store/outbox-insert.js';
 import type { Logger } from '../../plugin/types.js';
 
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent };

@@ -4,7 +4,7 @@ import { displayUrl, openDatabase } from '../../plugin/store/connect.js';
 
 export { displayUrl };
 import { dialectOf, type Dialect } from '../../plugin/store/dialect.js';
-import { OUTBOX_TABLE } from '../../plugin/store/inbox.js';
+import { OUTBOX_TABLE } from '../../plugin/store/outbox-insert.js';
 import { PARTNERS_TABLE } from '../../plugin/store/partners.js';
 import { CliFailure, messageOf } from './failure.js';
 

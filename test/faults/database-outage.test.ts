@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startFaultHost, type FaultHost } from './fault-host.js';
-import { describeWithPrivateMariadb } from './private-server.js';
+import { describeWithPrivateMariadb } from '../helpers/private-mariadb.js';
 import { startTestHost } from '../helpers/host.js';
 import { waitFor } from '../helpers/requests.js';
 
@@ -29,7 +29,7 @@ describeWithPrivateMariadb('faults: the database stops while requests arrive', (
     // Four handlers wait inside their transactions when the server stops; a queue of four means
     // the later events are committed as pending rows, left for the poller.
     fault = await startFaultHost(server(), {
-      settings: { processing: { concurrency: 4, queueLimit: 4 } },
+      settings: { processing: { concurrency: 4, memoryQueueLimit: 4 } },
       before: async (event) => {
         if (event.type === 'held' && event.attempt === 1) {
           inside += 1;

@@ -16,7 +16,7 @@ const QUIET = { warn: () => undefined, error: () => undefined, debug: () => unde
 
 /** Fast settings for fault tests: short leases, quick polls, retries in fractions of a second. */
 export const FAST_PROCESSING = {
-  leaseMs: 2000,
+  claimMs: 2000,
   pollIntervalMs: 50,
   maxPollIntervalMs: 250,
   handlerTimeoutMs: 1500,

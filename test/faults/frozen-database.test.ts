@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startFaultHost, type FaultHost, PARTNER, SECRET } from './fault-host.js';
-import { describeWithPrivateMariadb } from './private-server.js';
+import { describeWithPrivateMariadb } from '../helpers/private-mariadb.js';
 import { post, signedPost, waitFor } from '../helpers/requests.js';
 
 const COMMIT_TIMEOUT_MS = 1500;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { APPLIED_TABLE, startFaultHost, type FaultHost } from './fault-host.js';
-import { describeWithPrivateMariadb } from './private-server.js';
+import { describeWithPrivateMariadb } from '../helpers/private-mariadb.js';
 import { waitFor } from '../helpers/requests.js';
 
 const HANDLER_TIMEOUT_MS = 500;

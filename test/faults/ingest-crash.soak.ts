@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startFaultHost, type FaultHost } from './fault-host.js';
-import { describeWithPrivateMariadb } from './private-server.js';
+import { describeWithPrivateMariadb } from '../helpers/private-mariadb.js';
 
 const SENDERS = 8;
 const CYCLES = 16;

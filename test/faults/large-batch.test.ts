@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Socket } from 'node:net';
 import { startFaultHost, type FaultHost } from './fault-host.js';
-import { describeWithPrivateMariadb } from './private-server.js';
+import { describeWithPrivateMariadb } from '../helpers/private-mariadb.js';
 import { waitFor } from '../helpers/requests.js';
 
 const EVENTS = 30;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startFaultHost, type FaultHost } from './fault-host.js';
-import { describeWithPrivateMariadb } from './private-server.js';
+import { describeWithPrivateMariadb } from '../helpers/private-mariadb.js';
 import { waitFor } from '../helpers/requests.js';
 
 const POOL_MAX = 2;
@@ -34,7 +34,7 @@ describeWithPrivateMariadb('faults: the pool exhausted by slow handlers', (serve
     fault = await startFaultHost(server(), {
       poolMax: POOL_MAX,
       acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
-      settings: { processing: { concurrency: 4, handlerTimeoutMs: 20_000, leaseMs: 30_000 } },
+      settings: { processing: { concurrency: 4, handlerTimeoutMs: 20_000, claimMs: 30_000 } },
       before: async (event, { trx }) => {
         if (event.type !== 'slow' || event.attempt !== 1) return;
         await trx.raw('SELECT 1');

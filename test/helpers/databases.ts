@@ -83,7 +83,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
  */
 export function describeEachDatabase(title: string, body: (db: () => TestDatabase) => void): void {
   for (const kind of databaseKinds()) {
-    describe(`${title} [${kind}]`, function () {
+    describe(`${title} [${kind === 'mysql' ? 'MariaDB/MySQL' : 'SQLite'}]`, function () {
       let database: TestDatabase | undefined;
       before(async function () {
         this.timeout(30_000);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { createWebhooksPlugin } from '../../plugin/index.js';
 import { dialectOf } from '../../plugin/store/dialect.js';
-import { insertEvents, type InboundEvent, type InsertClaim } from '../../plugin/store/inbox.js';
-import { claimDue, markFailed, type ClaimedEvent } from '../../plugin/store/outbox.js';
+import { insertEvents, type InboundEvent, type InsertClaim } from '../../plugin/store/outbox-insert.js';
+import { claimDue, markFailed, type ClaimedEvent } from '../../plugin/store/claims.js';
 import { readBlockedKeys } from '../../plugin/store/order-claim.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { recordingLogger } from '../helpers/logger.js';
@@ -20,7 +20,7 @@ const ordered = (key: string, version: number, onDead: 'continue' | 'block' = 'c
 const unordered = (): InboundEvent => ({ partner: 'acme', eventId: `evt_${(counter += 1)}`, eventType: 'other', payload: '{}', headers: '{}', bodySha256: null });
 
 describeEachDatabase('the claim of ordered events', (db) => {
-  const claim = (lockedBy = 'w1') => claimDue(db().knex, dialectOf(db().knex), { lockedBy, nowMs: Date.now() + 1000, leaseMs: 60_000, limit: 100 });
+  const claim = (lockedBy = 'w1') => claimDue(db().knex, dialectOf(db().knex), { lockedBy, nowMs: Date.now() + 1000, claimMs: 60_000, limit: 100 });
   const insert = (events: InboundEvent[], claims: (InsertClaim | null)[] = []) =>
     db().knex.transaction((trx) => insertEvents(trx, dialectOf(db().knex), events, Date.now(), claims));
   const versions = (events: ClaimedEvent[]) => events.map((e) => (e.order ? `${e.order.key}@${e.order.version}` : 'unordered')).sort();

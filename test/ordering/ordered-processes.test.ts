@@ -14,7 +14,7 @@ const SECRET = 'records-secret-0123456789abcdef';
 // suite stays minutes, not tens of minutes, on a small machine.
 const SIZES = { mysql: { records: 200, versions: 50 }, sqlite: { records: 40, versions: 25 } } as const;
 const SENDERS = 8;
-const CHILD_ENV = { CONCURRENCY: '4', BATCH_SIZE: '20', QUEUE_LIMIT: '64', HANDLER_DELAY_MS: '1', LEASE_MS: '3000', HANDLER_TIMEOUT_MS: '2000' };
+const CHILD_ENV = { CONCURRENCY: '4', BATCH_SIZE: '20', MEMORY_QUEUE_LIMIT: '64', HANDLER_DELAY_MS: '1', CLAIM_MS: '3000', HANDLER_TIMEOUT_MS: '2000' };
 
 interface RecordEvent {
   id: string;

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../plugin/store/dialect.js';
-import { DEDUPE_TABLE, OUTBOX_TABLE } from '../../plugin/store/inbox.js';
+import { DEDUPE_TABLE, OUTBOX_TABLE } from '../../plugin/store/outbox-insert.js';
 import { migrateLatest } from '../../plugin/store/migrate.js';
 import { toDbTime } from '../../plugin/store/time.js';
 import type { OutboxStatus } from '../../plugin/types.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import sinon from 'sinon';
 import { createRetention } from '../../plugin/retention/retention.js';
-import { readLease } from '../../plugin/store/locks.js';
+import { readLock } from '../../plugin/store/locks.js';
 import { dialectOf } from '../../plugin/store/dialect.js';
 import { migrateLatest } from '../../plugin/store/migrate.js';
 import type { Settings } from '../../plugin/settings.js';
@@ -44,7 +44,7 @@ describeEachDatabase('background retention', (db) => {
     hosts.push(host);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await exists(db().knex, 'old-done-1')).to.deep.equal({ outbox: true, dedupe: true });
-    expect(await readLease(db().knex, dialectOf(db().knex), 'retention')).to.equal(null);
+    expect(await readLock(db().knex, dialectOf(db().knex), 'retention')).to.equal(null);
   });
 
   it('prunes old done rows and expired dedupe rows in the background, never dead rows', async () => {
@@ -62,7 +62,7 @@ describeEachDatabase('background retention', (db) => {
   it('runs in one of two plugin instances at a time, and moves to the other when the holder stops', async () => {
     const first = await startTestHost(db().knex, { retention: retention(true), instanceId: 'first' }, true);
     hosts.push(first);
-    const holder = async () => (await readLease(db().knex, dialectOf(db().knex), 'retention'))?.holder;
+    const holder = async () => (await readLock(db().knex, dialectOf(db().knex), 'retention'))?.holder;
     await waitFor(async () => ((await holder()) === 'first' ? true : undefined), 5000, 'the first instance to take the lease');
     const second = await startTestHost(db().knex, { retention: retention(true), instanceId: 'second' }, true);
     hosts.push(second);

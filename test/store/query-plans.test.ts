@@ -6,7 +6,7 @@ import { createOutboxAdmin } from '../../plugin/outbox/outbox-admin.js';
 import { countDeadBefore, countDeadSince, readBacklog } from '../../plugin/store/backlog.js';
 import { dialectOf } from '../../plugin/store/dialect.js';
 import { migrateLatest } from '../../plugin/store/migrate.js';
-import { recoverExpiredLeases } from '../../plugin/store/outbox.js';
+import { recoverExpiredClaims } from '../../plugin/store/claims.js';
 import { selectExpiredDedupe, selectFinished } from '../../plugin/store/outbox-prune.js';
 import { selectDeadIds } from '../../plugin/store/outbox-replay.js';
 import { systemClock } from '../../plugin/types.js';
@@ -81,7 +81,7 @@ if (databaseKinds().includes('mysql')) {
     });
 
     it('finds expired leases through (status, locked_until)', async () => {
-      const [plan] = await plansOf(knex, () => recoverExpiredLeases(knex, { nowMs: Date.now() - DAY_MS, maxAttempts: 10 }));
+      const [plan] = await plansOf(knex, () => recoverExpiredClaims(knex, { nowMs: Date.now() - DAY_MS, maxAttempts: 10 }));
       expectIndexed(plan, 'lease recovery', ['idx_webhook_outbox_lease']);
     });
 

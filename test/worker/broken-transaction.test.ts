@@ -6,7 +6,7 @@ import { post, signedPost, waitFor } from '../helpers/requests.js';
 const SECRET = 'deadlock-secret-0123456789';
 
 // InnoDB ends a whole transaction on a deadlock; SQLite has no deadlocks to swallow.
-(process.env.WEBHOOKS_TEST_MYSQL_URL ? describe : describe.skip)('a handler that swallows a deadlock [mysql]', () => {
+(process.env.WEBHOOKS_TEST_MYSQL_URL ? describe : describe.skip)('a handler that swallows a deadlock [MariaDB/MySQL]', () => {
   let db: TestDatabase;
   let host: TestHost | undefined;
 

@@ -16,7 +16,7 @@ describeEachDatabase('claim heartbeat', (db) => {
     // One poll claims all 40 events; they then wait in memory (300 ms each, one at a time) for
     // four times the 3 s claim, while the idle poller backs off to 20 s between polls.
     host = await startTestHost(knex, {
-      processing: { concurrency: 1, batchSize: 1, leaseMs: 3000, handlerTimeoutMs: 500, maxAttempts: 3, pollIntervalMs: 100, maxPollIntervalMs: 20_000 },
+      processing: { concurrency: 1, batchSize: 1, claimMs: 3000, handlerTimeoutMs: 500, maxAttempts: 3, pollIntervalMs: 100, maxPollIntervalMs: 20_000 },
     });
     await host.plugin.partners.add({ slug: 'acme', secret: SECRET });
     const ids = Array.from({ length: 40 }, (_, i) => `held_${i}`);

@@ -14,7 +14,7 @@ describeEachDatabase('crash recovery', (db) => {
   it('processes every accepted event exactly once after the process is killed with SIGKILL mid-work', async function () {
     this.timeout(90_000);
     const { knex } = db();
-    const first = await spawnChildHost(db().url, { LEASE_MS: '1500', HANDLER_TIMEOUT_MS: '1000', HANDLER_DELAY_MS: '15', CONCURRENCY: '4' });
+    const first = await spawnChildHost(db().url, { CLAIM_MS: '1500', HANDLER_TIMEOUT_MS: '1000', HANDLER_DELAY_MS: '15', CONCURRENCY: '4' });
     children.push(first);
     const ids = Array.from({ length: 400 }, (_, i) => `crash_${Date.now()}_${i}`);
 
@@ -30,7 +30,7 @@ describeEachDatabase('crash recovery', (db) => {
     const acceptedRows = await knex('webhook_outbox').where({ partner: PARTNER }).whereIn('event_id', accepted).count({ n: '*' });
     expect(Number(acceptedRows[0]!.n), 'every 202 has its row').to.equal(accepted.length);
 
-    const second = await spawnChildHost(db().url, { LEASE_MS: '1500', HANDLER_TIMEOUT_MS: '1000', CONCURRENCY: '8' });
+    const second = await spawnChildHost(db().url, { CLAIM_MS: '1500', HANDLER_TIMEOUT_MS: '1000', CONCURRENCY: '8' });
     children.push(second);
     await waitFor(async () => {
       const counts = await statusCounts(knex);

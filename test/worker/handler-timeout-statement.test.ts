@@ -15,7 +15,7 @@ async function sleepingStatements(db: TestDatabase): Promise<number> {
 
 // SQLite runs a statement synchronously: nothing can still be running when a handler times out.
 if (databaseKinds().includes('mysql')) {
-  describe('a handler stuck in a statement [mysql]', () => {
+  describe('a handler stuck in a statement [MariaDB/MySQL]', () => {
     let db: TestDatabase;
     let pool: Knex;
     let host: TestHost | undefined;
@@ -46,7 +46,7 @@ if (databaseKinds().includes('mysql')) {
 
     it('stops the statement at the handler timeout, so the pool keeps serving ingest', async function () {
       this.timeout(30_000);
-      const h = await sleepyHost({ handlerTimeoutMs: 1000, leaseMs: 5000 });
+      const h = await sleepyHost({ handlerTimeoutMs: 1000, claimMs: 5000 });
       // Two sleeping handlers hold both connections of the pool.
       for (const id of ['sleep-1', 'sleep-2']) expect((await send(h, id, 'sleepy')).status).to.equal(202);
       await waitFor(async () => ((await sleepingStatements(db)) === 2 ? true : undefined), 10_000, 'both handlers to sleep');
@@ -61,7 +61,7 @@ if (databaseKinds().includes('mysql')) {
 
     it('bounds stop() when a handler is stuck in a statement, and gives its event back', async function () {
       this.timeout(30_000);
-      const h = await sleepyHost({ handlerTimeoutMs: 30_000, leaseMs: 60_000, stopTimeoutMs: 500 });
+      const h = await sleepyHost({ handlerTimeoutMs: 30_000, claimMs: 60_000, stopTimeoutMs: 500 });
       expect((await send(h, 'stopped-asleep', 'sleepy')).status).to.equal(202);
       await waitFor(async () => ((await sleepingStatements(db)) === 1 ? true : undefined), 10_000, 'the handler to sleep');
       await h.plugin.stop(); // must return long before SLEEP(40) would (the test times out at 30 s)

@@ -13,7 +13,7 @@ describeEachDatabase('leases of a living process', (db) => {
     this.timeout(60_000);
     // 40 events × 150 ms one at a time is 6 s of waiting for the last ones, six times the lease.
     host = await startTestHost(db().knex, {
-      processing: { concurrency: 1, batchSize: 1, leaseMs: 1000, handlerTimeoutMs: 500, maxAttempts: 3, pollIntervalMs: 20, maxPollIntervalMs: 100 },
+      processing: { concurrency: 1, batchSize: 1, claimMs: 1000, handlerTimeoutMs: 500, maxAttempts: 3, pollIntervalMs: 20, maxPollIntervalMs: 100 },
     });
     await host.plugin.partners.add({ slug: 'acme', secret: SECRET });
     const ids = Array.from({ length: 40 }, (_, i) => `slow_${i}`);

@@ -24,7 +24,7 @@ import { waitFor } from '../helpers/requests.js';
     // A small in-memory queue sends most events through the outbox pollers, which then compete
     // for the same rows with SKIP LOCKED.
     for (let i = 0; i < 3; i += 1) {
-      children.push(await spawnChildHost(db.url, { QUEUE_LIMIT: '16', CONCURRENCY: '4', HANDLER_DELAY_MS: '2', LEASE_MS: '10000', HANDLER_TIMEOUT_MS: '5000' }));
+      children.push(await spawnChildHost(db.url, { MEMORY_QUEUE_LIMIT: '16', CONCURRENCY: '4', HANDLER_DELAY_MS: '2', CLAIM_MS: '10000', HANDLER_TIMEOUT_MS: '5000' }));
     }
     const ids = Array.from({ length: 3000 }, (_, i) => `multi_${Date.now()}_${i}`);
     const accepted = await sendEvents(ids, (i) => children[i % 3]!.url(PARTNER), 24);

@@ -18,7 +18,7 @@ import { countDeadSince, readBacklog } from '../../../plugin/store/backlog.js';
 import { openDatabase } from '../../../plugin/store/connect.js';
 import { dialectOf } from '../../../plugin/store/dialect.js';
 import { migrateLatest } from '../../../plugin/store/migrate.js';
-import { claimDue, recoverExpiredLeases } from '../../../plugin/store/outbox.js';
+import { claimDue, recoverExpiredClaims } from '../../../plugin/store/claims.js';
 import type { Logger } from '../../../plugin/types.js';
 import { packageRoot } from '../../build-manifest.js';
 import { planOf, recordStatements } from './plans.js';
@@ -152,9 +152,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   rows.push(await time(knex, 'GET /_health', () => plugin.health(), { pauseMs: 1100 }));
   rows.push(await time(knex, 'GET /_metrics', () => plugin.metrics.metrics(), { pauseMs: 1100 }));
   rows.push(await time(knex, 'dead_rows_added alert count (300 s)', () => countDeadSince(knex, Date.now() - 300_000)));
-  rows.push(await time(knex, 'lease recovery (nothing expired)', () => recoverExpiredLeases(knex, { nowMs: Date.now() - 86_400_000, maxAttempts: 10 })));
-  rows.push(await timeOnce(knex, 'lease recovery (20 expired)', () => recoverExpiredLeases(knex, { nowMs: Date.now(), maxAttempts: 10 })));
-  rows.push(await timeOnce(knex, 'claim (100 rows)', () => claimDue(knex, dialect, { lockedBy: 'scale-bench', nowMs: Date.now(), leaseMs: 60_000, limit: 100 })));
+  rows.push(await time(knex, 'lease recovery (nothing expired)', () => recoverExpiredClaims(knex, { nowMs: Date.now() - 86_400_000, maxAttempts: 10 })));
+  rows.push(await timeOnce(knex, 'lease recovery (20 expired)', () => recoverExpiredClaims(knex, { nowMs: Date.now(), maxAttempts: 10 })));
+  rows.push(await timeOnce(knex, 'claim (100 rows)', () => claimDue(knex, dialect, { lockedBy: 'scale-bench', nowMs: Date.now(), claimMs: 60_000, limit: 100 })));
   rows.push(await timeOnce(knex, 'outbox replay <id>', () => admin.replay([Number(deadId)])));
 
   const replay = await timeOnce(knex, `outbox replay --status dead --partner ${partner}`, () => admin.replayWhere({ status: 'dead', partner }));

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createWebhooksPlugin } from '../../plugin/index.js';
 import { dialectOf } from '../../plugin/store/dialect.js';
-import { insertEvents, type InboundEvent } from '../../plugin/store/inbox.js';
+import { insertEvents, type InboundEvent } from '../../plugin/store/outbox-insert.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { recordingLogger } from '../helpers/logger.js';
 

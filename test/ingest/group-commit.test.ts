@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createBatcher, type Settled } from '../../plugin/ingest/batcher.js';
+import { createGroupCommit, type Settled } from '../../plugin/ingest/group-commit.js';
 
 function deferred() {
   let resolve!: () => void;
@@ -11,9 +11,9 @@ describe('group commit batcher', () => {
   it('commits a lone item at once and gathers items that arrive meanwhile into the next batch', async () => {
     const batches: number[][] = [];
     const gate = deferred();
-    const batcher = createBatcher<number, number>({
+    const batcher = createGroupCommit<number, number>({
       maxBatchSize: 10,
-      maxQueued: 100,
+      maxWaiting: 100,
       maxConcurrent: 1,
       overloaded: () => new Error('overloaded'),
       run: async (items) => {
@@ -31,9 +31,9 @@ describe('group commit batcher', () => {
   });
 
   it('settles each item with its own result, so one failure does not fail the others', async () => {
-    const batcher = createBatcher<number, number>({
+    const batcher = createGroupCommit<number, number>({
       maxBatchSize: 10,
-      maxQueued: 100,
+      maxWaiting: 100,
       maxConcurrent: 1,
       overloaded: () => new Error('overloaded'),
       run: async (items) => items.map((n): Settled<number> => (n === 2 ? { ok: false, error: new Error('bad row') } : { ok: true, value: n })),
@@ -45,9 +45,9 @@ describe('group commit batcher', () => {
   it('caps the batch size and refuses items beyond the queue limit at once', async () => {
     const batches: number[] = [];
     const gate = deferred();
-    const batcher = createBatcher<number, number>({
+    const batcher = createGroupCommit<number, number>({
       maxBatchSize: 2,
-      maxQueued: 3,
+      maxWaiting: 3,
       maxConcurrent: 1,
       overloaded: () => new Error('overloaded'),
       run: async (items) => {
@@ -69,9 +69,9 @@ describe('group commit batcher', () => {
   it('keeps at most maxConcurrent batches in flight', async () => {
     let inFlight = 0;
     let most = 0;
-    const batcher = createBatcher<number, number>({
+    const batcher = createGroupCommit<number, number>({
       maxBatchSize: 1,
-      maxQueued: 100,
+      maxWaiting: 100,
       maxConcurrent: 2,
       overloaded: () => new Error('overloaded'),
       run: async (items) => {
@@ -92,9 +92,9 @@ describe('group commit batcher byte limits', () => {
     const batches: number[][] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const batcher = createBatcher<number, number>({
+    const batcher = createGroupCommit<number, number>({
       maxBatchSize: 100,
-      maxQueued: 100,
+      maxWaiting: 100,
       maxConcurrent: 1,
       sizeOf: (n) => n,
       maxBatchBytes: 10,
@@ -111,15 +111,15 @@ describe('group commit batcher byte limits', () => {
     expect(batches).to.deep.equal([[1], [4, 4], [4], [30], [2]]);
   });
 
-  it('refuses new items with overloaded() once the waiting bytes pass maxQueuedBytes', async () => {
+  it('refuses new items with overloaded() once the waiting bytes pass maxWaitingBytes', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const batcher = createBatcher<number, number>({
+    const batcher = createGroupCommit<number, number>({
       maxBatchSize: 100,
-      maxQueued: 100,
+      maxWaiting: 100,
       maxConcurrent: 1,
       sizeOf: (n) => n,
-      maxQueuedBytes: 10,
+      maxWaitingBytes: 10,
       overloaded: () => new Error('overloaded'),
       run: async (items) => {
         await gate;

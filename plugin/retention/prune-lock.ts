@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { DbClock } from '../store/db-clock.js';
 import type { Dialect } from '../store/dialect.js';
-import { acquireLease, releaseLease } from '../store/locks.js';
+import { acquireLock, releaseLock } from '../store/locks.js';
 
 export interface Lease {
   /** Takes the lease or extends it; false while another process holds it. */
@@ -10,7 +10,7 @@ export interface Lease {
   release(): Promise<void>;
 }
 
-export interface LeaseDeps {
+export interface PruneLockDeps {
   knex: Knex;
   dialect: Dialect;
   /** Lease times are database time, so hosts with drifting clocks agree on expiry. */
@@ -20,12 +20,12 @@ export interface LeaseDeps {
   ttlMs: number;
 }
 
-export function createLease(deps: LeaseDeps): Lease {
+export function createPruneLock(deps: PruneLockDeps): Lease {
   const { knex, dialect, dbClock, name, holder, ttlMs } = deps;
   return {
-    acquire: () => acquireLease(knex, dialect, { name, holder, nowMs: dbClock.now(), ttlMs }),
+    acquire: () => acquireLock(knex, dialect, { name, holder, nowMs: dbClock.now(), ttlMs }),
     async release() {
-      await releaseLease(knex, { name, holder, nowMs: dbClock.now() });
+      await releaseLock(knex, { name, holder, nowMs: dbClock.now() });
     },
   };
 }

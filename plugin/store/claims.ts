@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
-import { OUTBOX_TABLE } from './inbox.js';
+import { OUTBOX_TABLE } from './outbox-insert.js';
 import { whereOrderAllows } from './order-claim.js';
 import { fromDbTime, toDbTime } from './time.js';
 
@@ -80,10 +80,10 @@ function fenced(db: Knex | Knex.Transaction, fence: Fence) {
 export async function claimDue(
   knex: Knex,
   dialect: Dialect,
-  claim: { lockedBy: string; nowMs: number; leaseMs: number; limit: number },
+  claim: { lockedBy: string; nowMs: number; claimMs: number; limit: number },
 ): Promise<ClaimedEvent[]> {
   const now = toDbTime(claim.nowMs);
-  const lockedUntil = toDbTime(claim.nowMs + claim.leaseMs);
+  const lockedUntil = toDbTime(claim.nowMs + claim.claimMs);
   return knex.transaction(async (trx): Promise<ClaimedEvent[]> => {
     let candidates = trx(OUTBOX_TABLE)
       .select('id')
@@ -156,7 +156,7 @@ export async function markManyDone(trx: Knex.Transaction, fences: readonly Fence
  * Extends the leases of rows this process holds (waiting in memory or running), so that only a
  * process that stopped renewing (it died or froze) loses them. Returns the ids still held.
  */
-export async function renewLeases(knex: Knex, fences: readonly Fence[], lockedUntilMs: number): Promise<Set<number>> {
+export async function heartbeatClaims(knex: Knex, fences: readonly Fence[], lockedUntilMs: number): Promise<Set<number>> {
   const lockedUntil = toDbTime(lockedUntilMs);
   const held = new Set<number>();
   for (const group of byClaim(fences)) {
@@ -188,7 +188,7 @@ export async function markFailed(
 }
 
 /** Extends a claim before a handler starts, when the event waited in memory long enough to matter. */
-export async function renewLease(knex: Knex, fence: Fence, lockedUntilMs: number): Promise<boolean> {
+export async function renewClaim(knex: Knex, fence: Fence, lockedUntilMs: number): Promise<boolean> {
   return (await fenced(knex, fence).update({ locked_until: toDbTime(lockedUntilMs) })) === 1;
 }
 
@@ -218,7 +218,7 @@ export async function releaseClaims(knex: Knex, fences: readonly Fence[], option
  * crash every process forever. The rows are found with a plain read and changed by primary key, so
  * no range of the index is locked against the inserts and claims running meanwhile.
  */
-export async function recoverExpiredLeases(knex: Knex, options: { nowMs: number; maxAttempts: number }): Promise<{ pending: number; dead: number }> {
+export async function recoverExpiredClaims(knex: Knex, options: { nowMs: number; maxAttempts: number }): Promise<{ pending: number; dead: number }> {
   const now = toDbTime(options.nowMs);
   const expired: Array<{ id: number | string; attempts: number | string }> = await knex(OUTBOX_TABLE)
     .select('id', 'attempts')

@@ -2,26 +2,26 @@ import type { Knex } from 'knex';
 import { StoreUnavailableError, WebhookError } from '../errors.js';
 import type { DbClock } from '../store/db-clock.js';
 import type { Dialect } from '../store/dialect.js';
-import { insertEvents, type InboundEvent, type InsertOutcome } from '../store/inbox.js';
+import { insertEvents, type InboundEvent, type InsertOutcome } from '../store/outbox-insert.js';
 import type { Logger } from '../types.js';
 import type { FastPath } from '../worker/dispatcher.js';
-import { createBatcher, type Settled } from './batcher.js';
+import { createGroupCommit, type Settled } from './group-commit.js';
 import { loggableError } from '../observe/loggable-error.js';
 
-export interface PersistResult {
+export interface CommitResult {
   outcome: InsertOutcome;
   /** The id to answer with: for a duplicate, the id of the event it repeats. */
   eventId: string;
 }
 
-export interface PersistDeps {
+export interface EventCommitterDeps {
   knex: Knex;
   dialect: Dialect;
   dbClock: DbClock;
   logger: Logger;
   maxBatchSize: number;
-  maxQueued: number;
-  maxQueuedBytes: number;
+  maxWaiting: number;
+  maxWaitingBytes: number;
   maxBatchBytes: number;
   maxConcurrentCommits: number;
   deadlockRetries: number;
@@ -31,14 +31,14 @@ export interface PersistDeps {
 }
 
 /** `signal` abandons the wait (the commit deadline): a waiting event is dropped, a committing one still commits. */
-export type Persist = ((event: InboundEvent, signal?: AbortSignal) => Promise<PersistResult>) & { readonly queued: number };
+export type EventCommitter = ((event: InboundEvent, signal?: AbortSignal) => Promise<CommitResult>) & { readonly queued: number };
 
 /**
  * Commits events through the batcher. A batch is one transaction; a deadlock retries it; an
  * unreachable database fails it (503 for every request in it); any other error splits it so that one
  * bad row cannot fail the innocent requests that happened to share its transaction.
  */
-export function createPersist(deps: PersistDeps): Persist {
+export function createEventCommitter(deps: EventCommitterDeps): EventCommitter {
   const { knex, dialect, dbClock, logger, fastPath } = deps;
   const unavailable = (cause: unknown) =>
     new WebhookError(503, 'store_unavailable', 'the event could not be stored; retry later', {
@@ -46,7 +46,7 @@ export function createPersist(deps: PersistDeps): Persist {
       cause,
     });
 
-  async function commit(events: InboundEvent[]): Promise<PersistResult[]> {
+  async function commit(events: InboundEvent[]): Promise<CommitResult[]> {
     const claims = fastPath.reserve(events.length);
     let outcomes;
     const receivedAtMs = dbClock.now();
@@ -58,7 +58,7 @@ export function createPersist(deps: PersistDeps): Persist {
     }
     // Committed: from here on the outbox holds these events whatever happens to this process.
     let used = 0;
-    const results = outcomes.map(({ outcome, outboxId, eventId }, i): PersistResult => {
+    const results = outcomes.map(({ outcome, outboxId, eventId }, i): CommitResult => {
       const claim = claims[i];
       if (!claim || outboxId === null) return { outcome, eventId };
       used += 1;
@@ -93,7 +93,7 @@ export function createPersist(deps: PersistDeps): Persist {
     }
   }
 
-  async function run(events: InboundEvent[]): Promise<Settled<PersistResult>[]> {
+  async function run(events: InboundEvent[]): Promise<Settled<CommitResult>[]> {
     try {
       return (await commit(events)).map((value) => ({ ok: true as const, value }));
     } catch (error) {
@@ -102,18 +102,18 @@ export function createPersist(deps: PersistDeps): Persist {
         return events.map(() => ({ ok: false as const, error: unavailable(error) }));
       }
       logger.warn({ err: loggableError(error), events: events.length }, 'batch failed; committing its events one by one');
-      const results: Settled<PersistResult>[] = [];
+      const results: Settled<CommitResult>[] = [];
       for (const event of events) results.push(...(await run([event])));
       return results;
     }
   }
 
-  const batcher = createBatcher<InboundEvent, PersistResult>({
+  const batcher = createGroupCommit<InboundEvent, CommitResult>({
     maxBatchSize: deps.maxBatchSize,
-    maxQueued: deps.maxQueued,
+    maxWaiting: deps.maxWaiting,
     sizeOf: (event) => event.payload.length + event.headers.length,
     maxBatchBytes: deps.maxBatchBytes,
-    maxQueuedBytes: deps.maxQueuedBytes,
+    maxWaitingBytes: deps.maxWaitingBytes,
     maxConcurrent: deps.maxConcurrentCommits,
     run,
     overloaded: () =>
@@ -123,5 +123,5 @@ export function createPersist(deps: PersistDeps): Persist {
       }),
   });
 
-  return Object.defineProperty((event: InboundEvent, signal?: AbortSignal) => batcher.submit(event, signal), 'queued', { get: () => batcher.size }) as Persist;
+  return Object.defineProperty((event: InboundEvent, signal?: AbortSignal) => batcher.submit(event, signal), 'queued', { get: () => batcher.size }) as EventCommitter;
 }

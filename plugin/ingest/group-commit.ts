@@ -5,23 +5,23 @@
  */
 export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
-export interface BatcherOptions<I, O> {
+export interface GroupCommitOptions<I, O> {
   maxBatchSize: number;
   /** Items waiting beyond this are refused at once with `overloaded()`. */
-  maxQueued: number;
+  maxWaiting: number;
   /** Size of an item (bytes of its body), for the two byte limits below. */
   sizeOf?(item: I): number;
   /** A batch stops growing at this many bytes (one item larger than it still gets a batch). */
   maxBatchBytes?: number;
-  /** Bytes waiting beyond this are refused like items beyond maxQueued: bounded memory under a burst of large bodies. */
-  maxQueuedBytes?: number;
+  /** Bytes waiting beyond this are refused like items beyond maxWaiting: bounded memory under a burst of large bodies. */
+  maxWaitingBytes?: number;
   maxConcurrent: number;
   /** Runs one batch; must settle every item (position i answers items[i]) and never reject. */
   run(items: I[]): Promise<Settled<O>[]>;
   overloaded(): Error;
 }
 
-export interface Batcher<I, O> {
+export interface GroupCommit<I, O> {
   /**
    * Resolves with the item's result. An abort while the item still waits removes it (it is never
    * committed) and rejects with the signal's reason; once its batch runs, the batch finishes but the
@@ -38,14 +38,14 @@ interface Waiting<I, O> {
   reject(error: unknown): void;
 }
 
-export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O> {
+export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): GroupCommit<I, O> {
   const queue: Waiting<I, O>[] = [];
   let running = 0;
   let inFlightItems = 0;
   let queuedBytes = 0;
   const sizeOf = options.sizeOf ?? (() => 0);
   const maxBatchBytes = options.maxBatchBytes ?? Number.POSITIVE_INFINITY;
-  const maxQueuedBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
+  const maxWaitingBytes = options.maxWaitingBytes ?? Number.POSITIVE_INFINITY;
 
   function takeBatch(): Waiting<I, O>[] {
     let count = 0;
@@ -93,7 +93,7 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
     submit(item: I, signal?: AbortSignal): Promise<O> {
       const size = sizeOf(item);
       if (signal?.aborted) return Promise.reject(signal.reason);
-      if (queue.length >= options.maxQueued || (queue.length > 0 && queuedBytes + size > maxQueuedBytes)) {
+      if (queue.length >= options.maxWaiting || (queue.length > 0 && queuedBytes + size > maxWaitingBytes)) {
         return Promise.reject(options.overloaded());
       }
       return new Promise<O>((resolve, reject) => {
