@@ -37,6 +37,7 @@ import { createDeadCount } from './observe/dead-count.js';
 import { countDeadBefore, countDeadSince, pingDatabase, readBacklog } from './store/backlog.js';
 import { createDbClock } from './store/db-clock.js';
 import { dialectOf } from './store/dialect.js';
+import { isPoolClosed } from './store/pool-state.js';
 import { assertSupportedServer, migrateLatest } from './store/migrate.js';
 import type { Handler, HandlerOptions } from './types.js';
 import { createDispatcher } from './worker/dispatcher.js';
@@ -164,11 +165,17 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
   // Changes made through this instance apply to it at once; other processes see them within the cache time.
   const partners = createPartnerAdmin({ knex, dialect, secretBox: config.secretBox, clock, onChange: () => directory.invalidate() });
 
+  // A probe flood must not read the partners table per probe: the same cache as the other figures.
+  const unreadableSecrets = sharedRead(async () => secretKeyReport((await directory.all()).values(), config.secretBox !== null).unreadable, {
+    clock,
+    abandonAfterMs: Math.max(30_000, dbTimeoutMs * 10),
+    freshForMs: settings.health.cacheMs,
+  });
   const health = createHealthCheck({
     ping: () => pingDatabase(knex),
     readBacklog: backlog,
     queueDepth,
-    unreadableSecrets: async () => secretKeyReport((await directory.refresh()).values(), config.secretBox !== null).unreadable,
+    unreadableSecrets: unreadableSecrets,
     eventLoop: () => ({ delayMs: loopGuard.delayMs(), maxDelayMs: loopGuard.maxDelayMs, shedding: loopGuard.busy() }),
     clock,
     maxPendingAgeSeconds: settings.health.maxPendingAgeSeconds,
@@ -196,6 +203,7 @@ export function createWebhooksPlugin(options: PluginOptions): WebhooksPlugin {
     prune: (pruneOptions) => outbox.prune(pruneOptions),
     lease: createPruneLock({ knex, dialect, dbClock, name: PRUNE_LOCK, holder: config.instanceId, ttlMs: pruneLockTtlMs(settings.retention.intervalMs) }),
     settings: settings.retention,
+    quiet: () => isPoolClosed(knex),
     clock,
     logger,
   });

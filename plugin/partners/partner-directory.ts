@@ -37,6 +37,8 @@ export interface PartnerDirectory {
   refresh(): Promise<ReadonlyMap<string, ActivePartner>>;
   /** Forgets the snapshot: the next request reloads it first. */
   invalidate(): void;
+  /** Every partner, as fresh as a request would see them (a cheap marker check at most), never a forced reload. */
+  all(): Promise<ReadonlyMap<string, ActivePartner>>;
 }
 
 export interface PartnerDirectoryDeps {
@@ -150,6 +152,7 @@ export function createPartnerDirectory(deps: PartnerDirectoryDeps): PartnerDirec
 
   return {
     refresh: () => check(true),
+    all: () => (snapshot && clock.now() - checkedAt < cacheMs ? Promise.resolve(snapshot) : check(false)),
     invalidate() {
       generation += 1;
       checkedAt = Number.NEGATIVE_INFINITY;

@@ -12,6 +12,8 @@ export interface RetentionDeps {
   settings: Settings['retention'];
   clock: Clock;
   logger: Logger;
+  /** True while the host is closing its database: a failed run then is expected, not an error. */
+  quiet?: () => boolean;
 }
 
 /** How long the retention lease lasts: two intervals, so the holder keeps it from one run to the next. */
@@ -69,7 +71,8 @@ export function createRetention(deps: RetentionDeps) {
     try {
       if (await takeLease()) await pruneWhileHolding();
     } catch (error) {
-      logger.error({ err: loggableError(error) }, 'retention failed; it is tried again at the next interval');
+      if (deps.quiet?.()) logger.info('retention stopped: the host closed its database');
+      else logger.error({ err: loggableError(error) }, 'retention failed; it is tried again at the next interval');
     }
   }
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { SCHEME_NAMES } from '../../plugin/signatures/index.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { seedOutboxRow } from '../observe/support.js';
@@ -73,7 +74,7 @@ describeEachDatabase('admin API for the page', (db) => {
     expect(acme).to.include({ slug: 'acme', endpoint: `${host.baseUrl}/acme` });
     expect(Date.now() - Date.parse(acme!.lastReceivedAt as string)).to.be.within(4000, 60_000);
     expect(acme!.refusalsLastHour).to.deep.equal({});
-    expect((await admin('GET', '/schemes')).body.schemes).to.deep.equal(['hmac-sha256', 'standard-webhooks', 'stripe', 'github']);
+    expect((await admin('GET', '/schemes')).body.schemes).to.deep.equal([...SCHEME_NAMES]);
   });
 
   it('pages the outbox newest first by keyset, each row exactly once, with every filter', async () => {

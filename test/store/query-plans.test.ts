@@ -76,7 +76,11 @@ if (databaseKinds().includes('mysql')) {
       const [before] = await plansOf(knex, () => countDeadBefore(knex, dialect, Date.now() - 60_000));
       expectIndexed(before, 'countDeadBefore', ['idx_webhook_outbox_finished', 'idx_webhook_outbox_status_id']);
       for (const plan of await plansOf(knex, () => readBacklog(knex, dialect, { countDead: async () => 0 }))) {
-        for (const line of plan) expect(line.type, JSON.stringify(line)).not.to.be.oneOf(['ALL', 'index']);
+        // A derived table (the blocked-keys grouping) is read whole by definition; what it is built
+        // from is checked like every other line.
+        for (const line of plan.filter((l) => !String(l.table).startsWith('<derived'))) {
+          expect(line.type, JSON.stringify(line)).not.to.be.oneOf(['ALL', 'index']);
+        }
       }
     });
 
@@ -94,7 +98,11 @@ if (databaseKinds().includes('mysql')) {
       expectIndexed(doneNext, 'prune done, next batch', ['idx_webhook_outbox_finished']);
       const [dedupe] = await plansOf(knex, () => selectExpiredDedupe(knex, dialect, { cutoffMs, after: null, limit: 1000 }));
       expectIndexed(dedupe, 'prune dedupe', ['idx_webhook_dedupe_received']);
-      expect(dedupe!.map((l) => l.key?.split('|')[0])).to.deep.equal(['idx_webhook_dedupe_received', 'idx_webhook_outbox_event']);
+      // The anti-join probes the outbox by event id: (partner, event_id) or the admin page's
+      // (event_id) index, whichever the optimizer picks; both read one index entry per dedupe row.
+      const [first, probe] = dedupe!.map((l) => l.key?.split('|')[0]);
+      expect(first).to.equal('idx_webhook_dedupe_received');
+      expect(probe).to.be.oneOf(['idx_webhook_outbox_event', 'idx_webhook_outbox_event_id']);
       const [replay] = await plansOf(knex, () => selectDeadIds(knex, dialect, { partner: 'partner-03', afterId: 0, limit: 1000 }));
       expectIndexed(replay, 'replay dead', ['idx_webhook_outbox_stats', 'idx_webhook_outbox_partner_id']);
       const [replayAll] = await plansOf(knex, () => selectDeadIds(knex, dialect, { afterId: 0, limit: 1000 }));
