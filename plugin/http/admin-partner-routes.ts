@@ -80,11 +80,11 @@ export function registerPartnerRoutes(router: Router, allow: Allow, deps: AdminP
     if (slug === undefined) throw badRequest('slug is required');
     const scheme = optionalString(body, 'scheme');
     if (scheme !== undefined && !deps.schemes().includes(scheme)) throw badRequest(`scheme must be one of ${deps.schemes().join(', ')}`);
-    const { partner, secret } = await partners.add({ slug, scheme, secret: optionalString(body, 'secret'), settings: body.settings ?? {} });
+    const { partner, secret, warnings } = await partners.add({ slug, scheme, secret: optionalString(body, 'secret'), settings: body.settings ?? {} });
     const endpoint = endpointUrl(ctx, partner.slug);
     ctx.status = 201;
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { partner: { ...partner, endpoint }, secret, sampleCurl: sampleCurl(endpoint, partner, secret, deps.clock.now()) };
+    ctx.body = { partner: { ...partner, endpoint }, secret, sampleCurl: sampleCurl(endpoint, partner, secret, deps.clock.now()), warnings };
   });
 
   router.post('/partners/:slug/enable', allow(ADMIN_PERMISSIONS.partnersWrite), async (ctx) => {
@@ -96,9 +96,9 @@ export function registerPartnerRoutes(router: Router, allow: Allow, deps: AdminP
   });
 
   router.post('/partners/:slug/rotate', allow(ADMIN_PERMISSIONS.partnersWrite), async (ctx) => {
-    const { partner, secret } = await partners.rotate(slugOf(ctx), optionalString(jsonObject(ctx), 'secret'));
+    const { partner, secret, warnings } = await partners.rotate(slugOf(ctx), optionalString(jsonObject(ctx), 'secret'));
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { partner: withEndpoint(ctx, partner), secret };
+    ctx.body = { partner: withEndpoint(ctx, partner), secret, warnings };
   });
 
   router.post('/partners/:slug/retire-secrets', allow(ADMIN_PERMISSIONS.partnersWrite), async (ctx) => {

@@ -25,6 +25,8 @@ export function createApp(routes: AppRoutes): Koa {
   if (routes.metrics) router.get('/_metrics', ...guard, routes.metrics);
   if (routes.admin) router.use('/_admin', routes.admin.routes(), routes.admin.allowedMethods());
   router.post('/:partner', routes.receive);
+  // GET reaches the receiver for the presets' GET handshakes (Meta, X); it answers 405 for the rest.
+  router.get('/:partner', routes.receive);
 
   app.use(async (ctx, next) => {
     try {

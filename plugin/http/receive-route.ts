@@ -4,6 +4,7 @@ import { hostClientAddress } from '../host/client-address.js';
 import { RAW_BODY_HINT, rawBodySource } from '../host/raw-body-source.js';
 import type { Telemetry } from '../observe/telemetry.js';
 import type { Receiver } from '../ingest/receiver.js';
+import type { HandshakeReply } from '../providers/handshakes/index.js';
 import type { Clock, Logger } from '../types.js';
 import { errorResponse, outcomeOf, sendError } from './error-response.js';
 import { loggableError } from '../observe/loggable-error.js';
@@ -38,13 +39,21 @@ export function receiveRoute(deps: ReceiveRouteDeps) {
         headerCount: ctx.req.rawHeaders.length / 2,
         body: source.body,
         socketAddress: deps.followHostProxy ? hostClientAddress(ctx) : ctx.req.socket.remoteAddress,
+        method: ctx.method,
+        query: ctx.querystring,
       });
+      if ('handshake' in result) {
+        // Not an event: no request metric either, so handshakes never count as accepted or refused.
+        sendHandshake(ctx, result.handshake);
+        return;
+      }
       ctx.status = result.status;
       ctx.body = result.body;
       deps.telemetry.request(result.partner, result.body.status, (deps.clock.now() - started) / 1000);
     } catch (caught) {
       const error = errorResponse(caught);
       sendError(ctx, error);
+      if (error.status === 405) ctx.set('Allow', 'POST');
       // Unknown slugs are attacker-controlled: never a label, or metrics grow without bound.
       const partnerLabel = error.code === 'unknown_partner' ? '(unknown)' : slug;
       deps.telemetry.request(partnerLabel, outcomeOf(error), (deps.clock.now() - started) / 1000);
@@ -55,4 +64,12 @@ export function receiveRoute(deps: ReceiveRouteDeps) {
       else deps.logger.warn(fields, 'webhook request refused');
     }
   };
+}
+
+function sendHandshake(ctx: RouterContext, reply: HandshakeReply): void {
+  ctx.status = reply.status;
+  // Echoed tokens come from the query: never let a browser sniff them into HTML.
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  if (reply.type === 'text') ctx.type = 'text/plain; charset=utf-8';
+  ctx.body = reply.body;
 }

@@ -4,6 +4,7 @@ import { decodeForScheme } from '../bodies/decode-body.js';
 import { StoreUnavailableError, WebhookError } from '../errors.js';
 import type { ActivePartner, PartnerDirectory } from '../partners/partner-directory.js';
 import { isValidSlug } from '../partners/slug.js';
+import type { Handshake, HandshakeReply } from '../providers/handshakes/index.js';
 import type { Settings } from '../settings.js';
 import { locateEvent } from '../signatures/event-locator.js';
 import type { Clock } from '../types.js';
@@ -27,14 +28,27 @@ export interface ReceiveRequest {
   headerCount: number;
   body: Readable;
   socketAddress: string | undefined;
+  /** Default POST; GET reaches here only for a preset's GET handshake. */
+  method?: string;
+  /** The raw query string (without `?`), read by handshakes only. */
+  query?: string;
 }
 
-export interface ReceiveResult {
+export interface EventResult {
   status: 200 | 202;
   body: { status: 'accepted' | 'duplicate'; id: string };
   partner: string;
   eventId: string;
 }
+
+/** A provider's handshake, answered instead of stored: no outbox or dedupe row. */
+export interface HandshakeResult {
+  status: 200;
+  handshake: HandshakeReply;
+  partner: string;
+}
+
+export type ReceiveResult = EventResult | HandshakeResult;
 
 export interface ReceiverDeps {
   directory: PartnerDirectory;
@@ -85,12 +99,46 @@ export function createReceiver(deps: ReceiverDeps) {
     const limit = partner.settings.rateLimit;
     const wait = limit ? deps.rateLimiter.take(partner.slug, limit) : 0;
     if (wait > 0) throw new WebhookError(429, 'rate_limited', 'too many requests for this partner', { retryAfterSeconds: wait });
+    return partner;
+  }
+
+  /** The checks that concern a body (415, and shedding before reading one): not for unsigned handshakes. */
+  function admitBody(request: ReceiveRequest, partner: ActivePartner): void {
     checkContentType(request.headers['content-type'], partner.settings.contentTypes);
     checkContentEncoding(request.headers['content-encoding']);
     if (deps.loopGuard?.busy()) {
       throw new WebhookError(503, 'host_busy', 'the host is busy; retry later', { retryAfterSeconds: limits.retryAfterSeconds });
     }
-    return partner;
+  }
+
+  function assertSecretsOpen(partner: ActivePartner): void {
+    if (partner.secretsProblem) {
+      throw new WebhookError(503, 'secrets_unavailable', 'this partner cannot be verified right now; retry later', {
+        retryAfterSeconds: limits.retryAfterSeconds,
+        cause: partner.secretsProblem,
+      });
+    }
+  }
+
+  function answerHandshake(handshake: Handshake, partner: ActivePartner, method: string, query: URLSearchParams, body: unknown): HandshakeResult | null {
+    const reply = handshake.answer({ method, query, body, secrets: partner.secrets, presetSettings: partner.settings.presetSettings ?? {} });
+    return reply ? { status: 200, handshake: reply, partner: partner.slug } : null;
+  }
+
+  /**
+   * Handshakes the provider does not sign (Graph's validationToken, Meta's and X's GET checks) are
+   * answered right after the partner checks, before any body is read; any other GET is a 405.
+   */
+  function unsignedHandshake(request: ReceiveRequest, partner: ActivePartner, method: string, query: URLSearchParams): HandshakeResult | null {
+    const handshake = partner.handshake;
+    if (handshake?.stage === 'unsigned' && handshake.method === method) {
+      assertSecretsOpen(partner);
+      const result = answerHandshake(handshake, partner, method, query, undefined);
+      if (result) return result;
+    }
+    if (method !== 'POST') throw new WebhookError(405, 'method_not_allowed', `this partner does not answer ${method.slice(0, 16)}; see the Allow header`);
+    admitBody(request, partner);
+    return null;
   }
 
   const retryLater = (code: 'overloaded' | 'store_unavailable', message: string, cause?: unknown) =>
@@ -107,12 +155,7 @@ export function createReceiver(deps: ReceiverDeps) {
         reserve: (bytes) => hold.take(bytes),
         overloaded: () => retryLater('overloaded', 'too many request bodies are being received; retry later'),
       });
-      if (partner.secretsProblem) {
-        throw new WebhookError(503, 'secrets_unavailable', 'this partner cannot be verified right now; retry later', {
-          retryAfterSeconds: limits.retryAfterSeconds,
-          cause: partner.secretsProblem,
-        });
-      }
+      assertSecretsOpen(partner);
       const verdict = partner.scheme.verify({
         rawBody,
         headers: request.headers,
@@ -144,11 +187,19 @@ export function createReceiver(deps: ReceiverDeps) {
 
   return async function receiveEvent(request: ReceiveRequest): Promise<ReceiveResult> {
     const partner = await admit(request);
+    const method = request.method ?? 'POST';
+    const query = new URLSearchParams(request.query ?? '');
+    const early = unsignedHandshake(request, partner, method, query);
+    if (early) return early;
     const rawBody = await readVerified(request, partner);
     if (request.headerCount > limits.maxHeaderCount) {
       throw new WebhookError(400, 'too_many_headers', `requests may carry at most ${limits.maxHeaderCount} headers`);
     }
     const body = decodeForScheme(rawBody, partner.scheme, request.headers['content-type'], limits.maxJsonDepth);
+    if (partner.handshake?.stage === 'signed') {
+      const verified = answerHandshake(partner.handshake, partner, method, query, body.value);
+      if (verified) return verified;
+    }
     const overrides = { idFrom: partner.settings.idFrom, typeFrom: partner.settings.typeFrom };
     const located = locateEvent(partner.scheme, request.headers, body.value, overrides);
     assertPlainNumericId(located.id, body.text, (marked) => locateEvent(partner.scheme, request.headers, marked, overrides).id);

@@ -88,7 +88,7 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
     return resolved.scheme;
   }
 
-  function checkedSecret(scheme: string, settings: PartnerSettings, secret: string | undefined): string {
+  function checkedSecret(scheme: string, settings: PartnerSettings, secret: string | undefined): { value: string; warnings: string[] } {
     const resolved = schemeOf(scheme, settings);
     const label = settings.preset ?? scheme;
     let value: string;
@@ -99,7 +99,8 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
     }
     const problem = resolved.checkSecret(value);
     if (problem) throw invalid(`unusable secret for ${label}: ${problem}`);
-    return value;
+    const warning = resolved.warnSecret?.(value) ?? null;
+    return { value, warnings: warning ? [`weak secret for ${label}: ${warning}`] : [] };
   }
 
   /** Read-modify-write of one partner row under a row lock, so concurrent rotations do not lose a secret. */
@@ -119,7 +120,8 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
   }
 
   return {
-    async add(input: AddPartnerInput): Promise<{ partner: PartnerView; secret: string }> {
+    /** `warnings`: accepted, but the admin should know (a short secret). */
+    async add(input: AddPartnerInput): Promise<{ partner: PartnerView; secret: string; warnings: string[] }> {
       if (!isValidSlug(input.slug)) throw invalid(SLUG_RULE);
       if (input.preset !== undefined && input.scheme !== undefined && input.scheme !== CUSTOM_SCHEME) throw invalid('a preset is its own scheme: give --preset or --scheme, not both');
       const scheme = input.preset !== undefined ? CUSTOM_SCHEME : input.scheme ?? DEFAULT_SCHEME;
@@ -130,7 +132,7 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
       if (scheme !== CUSTOM_SCHEME && (settings.data.preset !== undefined || settings.data.signatureSpec !== undefined)) {
         throw invalid(`a preset or signature spec needs scheme ${CUSTOM_SCHEME}`);
       }
-      const secret = checkedSecret(scheme, settings.data, input.secret);
+      const { value: secret, warnings } = checkedSecret(scheme, settings.data, input.secret);
       const secrets: StoredSecret[] = [sealSecret(secretBox, input.slug, secret, new Date(clock.now()))];
       try {
         await insertPartnerRow(
@@ -143,7 +145,7 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
         throw error;
       }
       changed();
-      return { partner: await show(input.slug), secret };
+      return { partner: await show(input.slug), secret, warnings };
     },
 
     async list(): Promise<PartnerView[]> {
@@ -169,14 +171,15 @@ export function createPartnerAdmin(deps: PartnerAdminDeps) {
     },
 
     /** Adds a secret in front of the others; the old ones keep verifying until retired. */
-    async rotate(slug: string, secret?: string): Promise<{ partner: PartnerView; secret: string }> {
+    async rotate(slug: string, secret?: string): Promise<{ partner: PartnerView; secret: string; warnings: string[] }> {
       let added = '';
+      let warnings: string[] = [];
       const partner = await modify(slug, (row) => {
-        added = checkedSecret(row.scheme, readPartnerSettings(row.settings).settings, secret);
+        ({ value: added, warnings } = checkedSecret(row.scheme, readPartnerSettings(row.settings).settings, secret));
         const secrets = [sealSecret(secretBox, slug, added, new Date(clock.now())), ...parseStoredSecrets(row.secrets, slug)];
         return { secrets: JSON.stringify(secrets) };
       });
-      return { partner, secret: added };
+      return { partner, secret: added, warnings };
     },
 
     /** Keeps only the newest secret. */

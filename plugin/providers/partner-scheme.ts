@@ -3,9 +3,12 @@ import { builtInSignatureHeaders, CUSTOM_SCHEME, getScheme, isBuiltInSchemeName 
 import { parseSignatureSpec } from '../signatures/signature-spec.js';
 import { createSpecScheme } from '../signatures/spec-scheme.js';
 import type { SignatureScheme } from '../signatures/types.js';
+import { getHandshake, type Handshake } from './handshakes/index.js';
 import { findPreset, presetSignatureHeaders } from './presets.js';
 
-export type ResolvedScheme = { ok: true; scheme: SignatureScheme; contentTypes: readonly string[] } | { ok: false; problem: string };
+export type ResolvedScheme =
+  | { ok: true; scheme: SignatureScheme; contentTypes: readonly string[]; handshake?: Handshake }
+  | { ok: false; problem: string };
 
 /**
  * The scheme a partner row stands for: one of the code schemes (the same frozen object every time,
@@ -24,10 +27,11 @@ export function resolvePartnerScheme(schemeName: string, settings: PartnerSettin
       if (!present) return { ok: false, problem: `preset ${preset.name} needs ${name === 'publicUrl' ? '--public-url' : `--setting ${name}=…`}` };
     }
     if (preset.requiresAllowIps && !settings.allowIps?.length) return { ok: false, problem: `preset ${preset.name} needs an IP allowlist (--allow-ip)` };
-    if (preset.build) return { ok: true, scheme: preset.build(context), contentTypes: preset.contentTypes };
+    const handshake = preset.handshake ? { handshake: getHandshake(preset.handshake) } : {};
+    if (preset.build) return { ok: true, scheme: preset.build(context), contentTypes: preset.contentTypes, ...handshake };
     const parsed = parseSignatureSpec(preset.spec);
     if (!parsed.ok) return { ok: false, problem: `preset ${preset.name}: ${parsed.error}` };
-    return { ok: true, scheme: createSpecScheme(parsed.spec, context), contentTypes: preset.contentTypes };
+    return { ok: true, scheme: createSpecScheme(parsed.spec, context), contentTypes: preset.contentTypes, ...handshake };
   }
   if (settings.signatureSpec === undefined) return { ok: false, problem: 'a custom partner needs a preset or a signature spec' };
   const parsed = parseSignatureSpec(settings.signatureSpec);

@@ -1,8 +1,9 @@
 import type { SignatureSpecInput } from '../signatures/signature-spec.js';
 import type { SignatureScheme } from '../signatures/types.js';
+import type { HandshakeKind } from './handshakes/index.js';
 
 /** A per-partner value a preset needs besides the secret (`--setting name=value` or `--public-url`). */
-export type PresetSettingName = 'publicUrl' | 'organizationId';
+export type PresetSettingName = 'publicUrl' | 'organizationId' | 'verifyToken';
 
 export interface PresetBuildContext {
   publicUrl?: string;
@@ -29,6 +30,8 @@ export interface Preset {
   readonly requires: readonly PresetSettingName[];
   /** An IP allowlist must be set (the only check for unsigned providers). */
   readonly requiresAllowIps?: boolean;
+  /** The handshake the provider demands before sending events, answered instead of stored. */
+  readonly handshake?: HandshakeKind;
   /** Human summary for `presets`: signature, body, id/type. */
   readonly signature: string;
   readonly idType: string;

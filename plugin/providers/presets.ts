@@ -1,10 +1,11 @@
 import { parseSignatureSpec } from '../signatures/signature-spec.js';
 import { HMAC_PRESETS } from './hmac-presets.js';
+import { MICROSOFT_GRAPH } from './microsoft-graph.js';
 import type { Preset } from './preset.js';
 import { SALESFORCE_OUTBOUND } from './salesforce-outbound.js';
 
 /** Every preset, by name: `partner add --preset`, `presets` and the known-answer tests read this one list. */
-export const PRESETS: ReadonlyMap<string, Preset> = new Map([...HMAC_PRESETS, SALESFORCE_OUTBOUND].map((p) => [p.name, p]));
+export const PRESETS: ReadonlyMap<string, Preset> = new Map([...HMAC_PRESETS, SALESFORCE_OUTBOUND, MICROSOFT_GRAPH].map((p) => [p.name, p]));
 
 export const PRESET_NAMES: readonly string[] = Object.freeze([...PRESETS.keys()]);
 

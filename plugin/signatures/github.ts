@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hmacSha256 } from './constant-time.js';
 import { readBodyPath } from './body-path.js';
 import { headerValue, readHeader } from './header.js';
-import { checkPlainSecret, verifyHexHmacHeader } from './plain-hmac.js';
+import { checkSenderSecret, shortSecretWarning, verifyHexHmacHeader } from './plain-hmac.js';
 import type { SignatureScheme } from './types.js';
 
 // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
@@ -50,5 +50,6 @@ export const githubScheme: SignatureScheme = Object.freeze({
   },
 
   generateSecret: () => randomBytes(32).toString('hex'),
-  checkSecret: checkPlainSecret,
+  checkSecret: checkSenderSecret,
+  warnSecret: shortSecretWarning,
 } satisfies SignatureScheme);

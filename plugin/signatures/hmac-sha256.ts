@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { firstBodyField } from './body-path.js';
 import { hmacSha256 } from './constant-time.js';
 import { headerValue, readHeader } from './header.js';
-import { checkPlainSecret, verifyHexHmacHeader } from './plain-hmac.js';
+import { checkSenderSecret, shortSecretWarning, verifyHexHmacHeader } from './plain-hmac.js';
 import type { SignatureScheme } from './types.js';
 
 const SIGNATURE = 'x-webhook-signature';
@@ -36,5 +36,6 @@ export const hmacSha256Scheme: SignatureScheme = Object.freeze({
   },
 
   generateSecret: () => randomBytes(32).toString('hex'),
-  checkSecret: checkPlainSecret,
+  checkSecret: checkSenderSecret,
+  warnSecret: shortSecretWarning,
 } satisfies SignatureScheme);

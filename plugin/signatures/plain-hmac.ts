@@ -9,12 +9,23 @@ const SHA256_BYTES = 32;
  * bytes as given, a hex secret is not decoded, which is what GitHub and most senders do.
  */
 export function checkPlainSecret(secret: string): string | null {
+  return checkSenderSecret(secret) ?? shortSecretWarning(secret);
+}
+
+/**
+ * hmac-sha256 and GitHub take the secret the sender already holds (GitHub allows short ones, and the
+ * CRM admin cannot choose it), so only an empty or whitespace-padded one is refused (issue 10 item 7).
+ */
+export function checkSenderSecret(secret: string): string | null {
   if (secret.length === 0) return 'the secret is empty';
   if (secret.trim() !== secret) return 'the secret starts or ends with whitespace';
-  if (secret.length < MIN_SECRET_LENGTH) {
-    return `the secret is too short (${secret.length} characters, at least ${MIN_SECRET_LENGTH})`;
-  }
   return null;
+}
+
+/** Said to the admin (CLI stderr, admin API `warnings`) when a usable secret is short enough to guess. */
+export function shortSecretWarning(secret: string): string | null {
+  if (secret.length >= MIN_SECRET_LENGTH) return null;
+  return `the secret is too short (${secret.length} characters, at least ${MIN_SECRET_LENGTH} recommended)`;
 }
 
 export type DigestEncoding = 'hex' | 'base64';

@@ -1,6 +1,7 @@
 import { createPublicKey, randomBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { anyBytesEqual, decodeBase64, hmacSha256 } from './constant-time.js';
 import { firstBodyField } from './body-path.js';
+import { decodeLenientBase64 } from './spec-key.js';
 import { headerValue, readHeader } from './header.js';
 import { isFreshTimestamp } from './timestamp.js';
 import type { SignatureScheme, Verdict } from './types.js';
@@ -27,33 +28,32 @@ const ED25519_SIGNATURE_BYTES = 64;
 export type StandardKey = { kind: 'hmac'; key: Buffer } | { kind: 'ed25519'; key: KeyObject };
 
 /**
- * The prefix is required: it is what tells an HMAC secret from a public key, so an unprefixed
- * value (which the reference libraries read as a raw HMAC secret) is refused, and checkSecret tells
- * the admin to add `whsec_`. The base64 part may omit its trailing `=`.
+ * Secrets as senders issue them (issue 10 item 7), read as the standardwebhooks library reads them:
+ * `whsec_` is optional (an unprefixed value is base64 too, not a raw key), padding may be missing
+ * and unused low bits of the last digit are ignored. Only `whpk_` marks an ed25519 public key.
  */
 export function parseStandardSecret(secret: string): { ok: true; key: StandardKey } | { ok: false; reason: string } {
-  if (secret.startsWith(SYMMETRIC_PREFIX)) {
-    const key = decodeBase64(secret.slice(SYMMETRIC_PREFIX.length), { allowUnpadded: true });
-    if (key === null) return { ok: false, reason: 'the part after whsec_ is not valid base64' };
+  if (!secret.startsWith(PUBLIC_KEY_PREFIX)) {
+    if (secret === '') return { ok: false, reason: 'expected whsec_<base64> or the base64 alone (or whpk_<base64> for an ed25519 public key)' };
+    const encoded = secret.startsWith(SYMMETRIC_PREFIX) ? secret.slice(SYMMETRIC_PREFIX.length) : secret;
+    const key = encoded === '' ? Buffer.alloc(0) : decodeLenientBase64(encoded);
+    if (key === null) return { ok: false, reason: 'the secret is not valid base64 (expected whsec_<base64> or the base64 alone)' };
     if (key.length < MIN_HMAC_KEY_BYTES) {
-      return { ok: false, reason: `the whsec_ key is ${key.length} bytes, at least ${MIN_HMAC_KEY_BYTES} are needed` };
+      return { ok: false, reason: `the key is ${key.length} bytes, at least ${MIN_HMAC_KEY_BYTES} are needed` };
     }
     return { ok: true, key: { kind: 'hmac', key } };
   }
-  if (secret.startsWith(PUBLIC_KEY_PREFIX)) {
-    const raw = decodeBase64(secret.slice(PUBLIC_KEY_PREFIX.length), { allowUnpadded: true });
-    if (raw === null) return { ok: false, reason: 'the part after whpk_ is not valid base64' };
-    if (raw.length !== ED25519_KEY_BYTES) {
-      return { ok: false, reason: `a whpk_ key must be a raw 32-byte ed25519 public key, got ${raw.length} bytes` };
-    }
-    try {
-      const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
-      return { ok: true, key: { kind: 'ed25519', key } };
-    } catch {
-      return { ok: false, reason: 'the whpk_ key is not a valid ed25519 public key' };
-    }
+  const raw = decodeBase64(secret.slice(PUBLIC_KEY_PREFIX.length), { allowUnpadded: true });
+  if (raw === null) return { ok: false, reason: 'the part after whpk_ is not valid base64' };
+  if (raw.length !== ED25519_KEY_BYTES) {
+    return { ok: false, reason: `a whpk_ key must be a raw 32-byte ed25519 public key, got ${raw.length} bytes` };
   }
-  return { ok: false, reason: 'expected whsec_<base64> (or whpk_<base64> for an ed25519 public key)' };
+  try {
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+    return { ok: true, key: { kind: 'ed25519', key } };
+  } catch {
+    return { ok: false, reason: 'the whpk_ key is not a valid ed25519 public key' };
+  }
 }
 
 function parseEntries(value: string): { v1: Buffer[]; v1a: Buffer[] } {

@@ -60,6 +60,8 @@ export interface SignatureScheme {
   generateSecret(): string;
   /** null when `secret` has a form this scheme can verify with, else why not (one line). */
   checkSecret(secret: string): string | null;
+  /** A usable secret the admin should still hear about (too short), else null. */
+  warnSecret?(secret: string): string | null;
   /** Lower-case names of the headers worth keeping with the event in the outbox. */
   readonly relevantHeaders: readonly string[];
   /** Of those, the ones whose values must be redacted before storing (signatures). */

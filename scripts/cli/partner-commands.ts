@@ -85,6 +85,9 @@ export function registerPartnerCommands(program: Command, ctx: CommandContext): 
       if (warning) ctx.io.stderr.write(`${warning}\n`);
       return result;
     });
+  const warnAll = (warnings: readonly string[]) => {
+    for (const warning of warnings) ctx.io.stderr.write(`crm-webhooks: warning: ${warning}\n`);
+  };
   // On stderr even with --json: a script storing secrets unencrypted by mistake should still be told.
   const warnIfPlain = (box: SecretBox | null) => {
     if (!box) ctx.io.stderr.write('crm-webhooks: warning: WEBHOOKS_SECRET_KEY is not set, so the secret is stored unencrypted\n');
@@ -110,6 +113,7 @@ export function registerPartnerCommands(program: Command, ctx: CommandContext): 
       settings,
     };
     const added = await withSealingAdmin(box, (admin) => admin.add(input));
+    warnAll(added.warnings);
     const label = added.partner.settings.preset ?? added.partner.scheme;
     ctx.output(options).result(added, (a) => formatNewSecret(`Added partner ${a.partner.slug} (${label}), enabled.`, a.partner, a.secret));
     warnIfPlain(box);
@@ -138,6 +142,7 @@ export function registerPartnerCommands(program: Command, ctx: CommandContext): 
     const secret = await readSecretOption(options, ctx.io);
     const box = secretBoxFromEnv(ctx.io.env);
     const rotated = await withSealingAdmin(box, (admin) => admin.rotate(slug, secret));
+    warnAll(rotated.warnings);
     ctx.output(options).result(rotated, (r) =>
       formatNewSecret(
         `Added a new secret to ${r.partner.slug}; it has ${plural(r.partner.secrets.length, 'active secret')}. ` +

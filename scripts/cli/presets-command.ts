@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { getHandshake } from '../../plugin/providers/handshakes/index.js';
 import { PRESETS } from '../../plugin/providers/presets.js';
 import { leafCommand, type CommandContext } from './context.js';
 
@@ -13,7 +14,7 @@ function describe() {
     body: p.spec?.body ?? (p.contentTypes.some((t) => t.includes('xml')) ? 'xml' : 'json'),
     idType: p.idType,
     tolerance: p.tolerance,
-    handshake: null as string | null,
+    handshake: p.handshake ? `${p.handshake}: ${getHandshake(p.handshake).summary}` : null,
     requires: [...p.requires.map((r) => (r === 'publicUrl' ? '--public-url' : `--setting ${r}=…`)), ...(p.requiresAllowIps ? ['--allow-ip'] : [])],
     caveats: p.caveats,
     source: p.source,

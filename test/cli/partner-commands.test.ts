@@ -128,4 +128,12 @@ describeEachDatabase('crm-webhooks partner', (db) => {
     expect(run.code).to.equal(1);
     expect(oneLineReason(run)).to.include('already exists');
   });
+
+  // Changed on purpose (issue 10 item 7): short secrets used to be refused; GitHub allows them.
+  it('adds a partner with a short secret, warning on stderr, with --json too', async () => {
+    const run = await cli(['partner', 'add', 'gh-short', '--scheme', 'github', '--secret', 'abc123', '--json']);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderr).to.match(/warning: weak secret for github: the secret is too short/);
+    expect(parseJson<{ warnings: string[] }>(run).warnings).to.have.length(1);
+  });
 });

@@ -35,6 +35,14 @@ describe('crm-webhooks presets', function () {
     expect(list.map((p) => p.name)).to.deep.equal([...PRESET_NAMES]);
     expect(PRESET_NAMES).to.include.members(['shopify', 'slack', 'twilio', 'hubspot-v3', 'hubspot-v2', 'hubspot-v1', 'zendesk', 'intercom', 'mailgun', 'sendgrid', 'paddle', 'square', 'calendly', 'typeform', 'zoom', 'docusign', 'svix', 'salesforce-outbound']);
     for (const preset of list) expect(preset).to.include.keys('signature', 'body', 'idType', 'tolerance', 'handshake', 'caveats');
+    const handshakes = Object.fromEntries(list.filter((p) => p.handshake !== null).map((p) => [p.name, String(p.handshake).split(':')[0]]));
+    expect(handshakes).to.deep.equal({
+      slack: 'slack-url-verification',
+      zoom: 'zoom-url-validation',
+      meta: 'meta-hub-challenge',
+      x: 'x-crc',
+      'microsoft-graph': 'graph-validation-token',
+    });
     const text = await runCli(['presets']);
     expect(text.stdout).to.include('twilio (v1)').and.include('requires:  --public-url');
   });

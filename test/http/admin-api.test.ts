@@ -138,4 +138,14 @@ describeEachDatabase('admin API for the page', (db) => {
     const creating = texts.filter((t) => secrets.some((s) => t.includes(s)));
     expect(creating).to.have.length(2);
   });
+
+  // Changed on purpose (issue 10 item 7): a short secret the sender issued is accepted with a warning, no longer refused.
+  it('accepts a short GitHub secret with a warning in the answer, and no warning for a long one', async () => {
+    const short = await admin('POST', '/partners', { slug: 'zz-short', scheme: 'github', secret: 'abc123' });
+    expect(short.status).to.equal(201);
+    expect(short.body.warnings).to.be.an('array').with.length(1);
+    expect((short.body.warnings as string[])[0]).to.match(/too short/);
+    const rotated = await admin('POST', '/partners/zz-short/rotate', { secret: 'a-long-enough-github-secret' });
+    expect(rotated.body.warnings).to.deep.equal([]);
+  });
 });

@@ -87,6 +87,9 @@ const typeformBody = '{"event_id":"01GZ0FQ3S3K4AT5KR0DGTM4J1Y","event_type":"for
 const calendlyBody = '{"event":"invitee.created","created_at":"2023-11-14T22:13:20.000000Z","payload":{"uri":"https://api.calendly.com/scheduled_events/ABC/invitees/DEF"}}';
 const zoomBody = '{"event":"meeting.started","event_ts":1700000000000,"payload":{"account_id":"AAAAAABBBB","object":{"id":"1234567890"}}}';
 const docusignBody = '{"event":"envelope-completed","apiVersion":"v2.1","generatedDateTime":"2023-11-14T22:13:20.0000000Z","data":{"accountId":"a1","envelopeId":"93be49ab-afa0-4adb-933c-f5b1d2dc0a9a"}}';
+const metaBody = '{"object":"page","entry":[{"id":"1234567890","time":1700000000,"changes":[{"field":"feed","value":{"item":"status","verb":"add"}}]}]}';
+const xBody = '{"for_user_id":"2244994945","tweet_create_events":[{"id_str":"1700000000000000001","text":"hello"}]}';
+const graphBody = '{"value":[{"subscriptionId":"7f105c7d-2dc5-4530-97cd-4e7ae6534c07","clientState":"graph-client-state-0123","changeType":"created","resource":"Users/b1f2/Messages/AAMk","tenantId":"84bd8158-6d4d-4958-8b9f-9d6445542f95","resourceData":{"@odata.type":"#Microsoft.Graph.Message","@odata.etag":"W/\\"CQAAABYAAAD\\"","id":"AAMk"}}]}';
 const hubspotV3Body = '[{"eventId":100,"subscriptionId":7,"portalId":62515,"occurredAt":1700000000000,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123}]';
 const mailgunJson = JSON.stringify({
   signature: { timestamp: '1539112500', token: '7VwW7k6Ak7zcTwoSoNm7aTtbk1g67MKAnsYLfUB7PdszbgR5Xi', signature: 'ef24c5225322217bb065b80bb54eb4f9206d764e3e16abab07f0a64d1cf477cc' },
@@ -308,6 +311,38 @@ export const KNOWN_ANSWERS: readonly KnownAnswer[] = [
     headers: { 'svix-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'svix-timestamp': '1614265330', 'svix-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' },
     body: SVIX_BODY,
     id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+  },
+  {
+    preset: 'meta',
+    source: computed('https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications'),
+    secret: 'meta-app-secret-0123456789abcdef',
+    settings: { presetSettings: { verifyToken: 'meta-verify-token' } },
+    nowMs: FIXED_S * 1000,
+    contentType: 'application/json',
+    headers: { 'x-hub-signature-256': `sha256=${hmac('sha256', 'meta-app-secret-0123456789abcdef', metaBody).toString('hex')}` },
+    body: metaBody,
+    id: '1234567890:1700000000',
+  },
+  {
+    preset: 'x',
+    source: computed('https://docs.x.com/x-api/webhooks/introduction'),
+    secret: 'x-consumer-secret-0123456789abcdef',
+    nowMs: FIXED_S * 1000,
+    contentType: 'application/json',
+    headers: { 'x-twitter-webhooks-signature': `sha256=${hmac('sha256', 'x-consumer-secret-0123456789abcdef', xBody).toString('base64')}` },
+    body: xBody,
+    id: '1700000000000000001',
+  },
+  {
+    preset: 'microsoft-graph',
+    source: 'the change notification example of https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks (clientState, not signed)',
+    secret: 'graph-client-state-0123',
+    nowMs: FIXED_S * 1000,
+    contentType: 'application/json',
+    headers: {},
+    body: graphBody,
+    id: '7f105c7d-2dc5-4530-97cd-4e7ae6534c07:created:Users/b1f2/Messages/AAMk:W/"CQAAABYAAAD"',
+    tamper: (r) => ({ headers: r.headers, body: r.body.replace('graph-client-state-0123', 'graph-client-state-0124') }),
   },
   {
     preset: 'salesforce-outbound',

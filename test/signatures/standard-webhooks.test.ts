@@ -136,9 +136,31 @@ describe('signatures/standard-webhooks', () => {
       });
     });
 
-    it('does not read an unprefixed secret as raw base64 (checkSecret asks for whsec_)', () => {
-      expect(scheme.verify({ ...VECTOR, secrets: [SECRET.slice(6)] }).ok).to.equal(false);
-      expect(scheme.checkSecret(SECRET.slice(6))).to.match(/whsec_/);
+    // Changed on purpose (issue 10 item 7): an unprefixed secret used to be refused; senders hand
+    // them out that way, and the standardwebhooks library decodes them as base64 too.
+    it('reads a secret without whsec_ as its base64, as the standardwebhooks library does', () => {
+      expect(scheme.checkSecret(SECRET.slice(6))).to.equal(null);
+      expect(scheme.verify({ ...VECTOR, secrets: [SECRET.slice(6)] }).ok).to.equal(true);
+    });
+
+    it('accepts base64 whose last digit has unused bits set, signing as the standardwebhooks library does', () => {
+      // 16 bytes are 22 digits: the last one carries 2 bits of key and 4 unused ones, here set.
+      const canonical = Buffer.alloc(16, 0xa5).toString('base64').replace(/=+$/, '');
+      const digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+      const lenient = `whsec_${canonical.slice(0, -1)}${digits[digits.indexOf(canonical.at(-1)!) | 0b1111]}`;
+      expect(lenient).to.not.equal(`whsec_${canonical}`);
+      expect(scheme.checkSecret(lenient)).to.equal(null);
+      const id = 'msg_unused_bits';
+      const signature = new Webhook(lenient).sign(id, new Date(NOW_S * 1000), BODY);
+      const request: VerifyRequest = {
+        rawBody: Buffer.from(BODY),
+        headers: { 'webhook-id': id, 'webhook-timestamp': String(NOW_S), 'webhook-signature': signature },
+        secrets: [lenient],
+        nowMs: NOW_S * 1000,
+        toleranceSeconds: TOLERANCE,
+      };
+      expect(scheme.verify(request).ok).to.equal(true);
+      expect(scheme.verify({ ...request, secrets: [`whsec_${canonical}`] }).ok).to.equal(true);
     });
 
     it('accepts a whsec_ secret whose base64 lacks its padding', () => {
