@@ -10,6 +10,7 @@ import * as indexOutboxForLists from '../../migrations/20261202000200_index_outb
 import * as backfillProcessedAt from '../../migrations/20261202000201_backfill_outbox_processed_at.js';
 import * as pinCollations from '../../migrations/20261202000202_pin_collations_and_comment_ids.js';
 import * as indexAdminLists from '../../migrations/20261202000600_index_outbox_admin_lists.js';
+import * as addHandlersStartedAt from '../../migrations/20261202000800_add_webhook_outbox_handlers_started_at.js';
 
 export interface NamedMigration {
   name: string;
@@ -34,4 +35,5 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261202000201_backfill_outbox_processed_at', ...backfillProcessedAt },
   { name: '20261202000202_pin_collations_and_comment_ids', ...pinCollations },
   { name: '20261202000600_index_outbox_admin_lists', ...indexAdminLists },
+  { name: '20261202000800_add_webhook_outbox_handlers_started_at', ...addHandlersStartedAt },
 ]);
