@@ -119,6 +119,7 @@ export async function markDone(trx: Knex.Transaction, fence: Fence, nowMs: numbe
     locked_until: null,
     last_error: null,
     processed_at: toDbTime(nowMs),
+    handlers_started_at: null,
   });
   return changed === 1;
 }
@@ -146,7 +147,7 @@ const claimedBy = (db: Knex | Knex.Transaction, group: { lockedBy: string; attem
 export async function markManyDone(trx: Knex.Transaction, fences: readonly Fence[], nowMs: number): Promise<boolean> {
   const processedAt = toDbTime(nowMs);
   for (const group of byClaim(fences)) {
-    const changed = await claimedBy(trx, group).update({ status: 'done', locked_by: null, locked_until: null, last_error: null, processed_at: processedAt });
+    const changed = await claimedBy(trx, group).update({ status: 'done', locked_by: null, locked_until: null, last_error: null, processed_at: processedAt, handlers_started_at: null });
     if (changed !== group.ids.length) return false;
   }
   return true;
@@ -183,13 +184,30 @@ export async function markFailed(
     last_error: failure.error,
     next_attempt_at: toDbTime(failure.retryAtMs ?? failure.nowMs),
     processed_at: failure.retryAtMs === null ? toDbTime(failure.nowMs) : null,
+    handlers_started_at: null,
   });
   return changed === 1;
 }
 
-/** Extends a claim before a handler starts, when the event waited in memory long enough to matter. */
-export async function renewClaim(knex: Knex, fence: Fence, lockedUntilMs: number): Promise<boolean> {
-  return (await fenced(knex, fence).update({ locked_until: toDbTime(lockedUntilMs) })) === 1;
+/**
+ * Records, durably and before any handler runs, that these claims are about to run their handlers,
+ * and renews their leases for the run: one statement per claim group, so a batch costs one write.
+ * Only a claim marked here is charged an attempt when its process dies (recoverExpiredClaims), so
+ * a handler that kills its process cannot take the events merely waiting beside it to `dead`.
+ * Returns the ids still held; the others were lost and must not run.
+ */
+export async function markHandlersStarted(knex: Knex, fences: readonly Fence[], times: { nowMs: number; lockedUntilMs: number }): Promise<Set<number>> {
+  const changes = { handlers_started_at: toDbTime(times.nowMs), locked_until: toDbTime(times.lockedUntilMs) };
+  const held = new Set<number>();
+  for (const group of byClaim(fences)) {
+    const changed = await claimedBy(knex, group).update(changes);
+    const ids =
+      changed === group.ids.length
+        ? group.ids
+        : (await claimedBy(knex, group).andWhere(changes).select('id')).map((r: { id: number | string }) => Number(r.id));
+    for (const id of ids) held.add(id);
+  }
+  return held;
 }
 
 /**
@@ -207,41 +225,59 @@ export async function releaseClaims(knex: Knex, fences: readonly Fence[], option
       locked_until: null,
       next_attempt_at: toDbTime(options.nowMs),
       attempts: options.started ? group.attempt : group.attempt - 1,
+      handlers_started_at: null,
     });
   }
   return released;
 }
 
 /**
- * Takes back rows whose lease passed (their process died or hung). A row that already had its last
- * attempt goes dead rather than pending, so an event that crashes its process every time cannot
- * crash every process forever. The rows are found with a plain read and changed by primary key, so
- * no range of the index is locked against the inserts and claims running meanwhile.
+ * Takes back rows whose lease passed (their process died or hung). Attempts are counted when a row
+ * is claimed, so a claim that never reached its handlers (`handlers_started_at` NULL: it only
+ * waited in memory) gets its attempt back and keeps its last error: the crash was not its doing.
+ * A row whose handlers had started keeps the attempt, and on its last one goes dead rather than
+ * pending, so an event that crashes its process every time cannot crash every process forever.
+ * The rows are found with a plain read and changed by primary key, so no range of the index is
+ * locked against the inserts and claims running meanwhile.
  */
-export async function recoverExpiredClaims(knex: Knex, options: { nowMs: number; maxAttempts: number }): Promise<{ pending: number; dead: number }> {
+export async function recoverExpiredClaims(
+  knex: Knex,
+  options: { nowMs: number; maxAttempts: number },
+): Promise<{ pending: number; dead: number; notStarted: number }> {
   const now = toDbTime(options.nowMs);
-  const expired: Array<{ id: number | string; attempts: number | string }> = await knex(OUTBOX_TABLE)
-    .select('id', 'attempts')
+  const expired: Array<{ id: number | string; attempts: number | string; handlers_started_at: unknown }> = await knex(OUTBOX_TABLE)
+    .select('id', 'attempts', 'handlers_started_at')
     .where('status', 'processing')
     .andWhere('locked_until', '<', now)
     .limit(1000);
-  const ids = (last: boolean) => expired.filter((r) => Number(r.attempts) >= options.maxAttempts === last).map((r) => Number(r.id));
+  const started = expired.filter((r) => r.handlers_started_at !== null);
+  const ids = (rows: typeof expired) => rows.map((r) => Number(r.id));
   const stillExpired = (list: number[]) => knex(OUTBOX_TABLE).whereIn('id', list).andWhere('status', 'processing').andWhere('locked_until', '<', now);
-  const deadIds = ids(true);
-  const pendingIds = ids(false);
-  const dead = deadIds.length === 0 ? 0 : await stillExpired(deadIds).update({
-    status: 'dead',
-    locked_by: null,
-    locked_until: null,
-    processed_at: now,
-    last_error: 'lease expired on the last attempt (process died or hung)',
-  });
-  const pending = pendingIds.length === 0 ? 0 : await stillExpired(pendingIds).update({
+  const notStartedIds = ids(expired.filter((r) => r.handlers_started_at === null));
+  const deadIds = ids(started.filter((r) => Number(r.attempts) >= options.maxAttempts));
+  const pendingIds = ids(started.filter((r) => Number(r.attempts) < options.maxAttempts));
+  const notStarted = notStartedIds.length === 0 ? 0 : await stillExpired(notStartedIds).whereNull('handlers_started_at').update({
     status: 'pending',
     locked_by: null,
     locked_until: null,
     next_attempt_at: now,
+    attempts: knex.raw('CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END'),
+  });
+  const dead = deadIds.length === 0 ? 0 : await stillExpired(deadIds).whereNotNull('handlers_started_at').update({
+    status: 'dead',
+    locked_by: null,
+    locked_until: null,
+    handlers_started_at: null,
+    processed_at: now,
+    last_error: 'lease expired on the last attempt (process died or hung)',
+  });
+  const pending = pendingIds.length === 0 ? 0 : await stillExpired(pendingIds).whereNotNull('handlers_started_at').update({
+    status: 'pending',
+    locked_by: null,
+    locked_until: null,
+    handlers_started_at: null,
+    next_attempt_at: now,
     last_error: 'lease expired (process died or hung)',
   });
-  return { pending, dead };
+  return { pending, dead, notStarted };
 }

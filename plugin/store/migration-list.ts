@@ -9,9 +9,10 @@ import * as addPartnersRevision from '../../migrations/20261202000102_add_webhoo
 import * as indexOutboxForLists from '../../migrations/20261202000200_index_outbox_for_lists_and_sweeps.js';
 import * as backfillProcessedAt from '../../migrations/20261202000201_backfill_outbox_processed_at.js';
 import * as pinCollations from '../../migrations/20261202000202_pin_collations_and_comment_ids.js';
-import * as indexAdminLists from '../../migrations/20261202000600_index_outbox_admin_lists.js';
 import * as addOutboxOrder from '../../migrations/20261202000500_add_webhook_outbox_order.js';
 import * as createOrderMarks from '../../migrations/20261202000501_create_webhook_order_marks.js';
+import * as indexAdminLists from '../../migrations/20261202000600_index_outbox_admin_lists.js';
+import * as addHandlersStartedAt from '../../migrations/20261202000800_add_webhook_outbox_handlers_started_at.js';
 
 export interface NamedMigration {
   name: string;
@@ -35,7 +36,8 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261202000200_index_outbox_for_lists_and_sweeps', ...indexOutboxForLists },
   { name: '20261202000201_backfill_outbox_processed_at', ...backfillProcessedAt },
   { name: '20261202000202_pin_collations_and_comment_ids', ...pinCollations },
-  { name: '20261202000600_index_outbox_admin_lists', ...indexAdminLists },
   { name: '20261202000500_add_webhook_outbox_order', ...addOutboxOrder },
   { name: '20261202000501_create_webhook_order_marks', ...createOrderMarks },
+  { name: '20261202000600_index_outbox_admin_lists', ...indexAdminLists },
+  { name: '20261202000800_add_webhook_outbox_handlers_started_at', ...addHandlersStartedAt },
 ]);

@@ -17,6 +17,6 @@ export interface ClaimRecoveryDeps {
 export function createClaimRecovery(deps: ClaimRecoveryDeps) {
   return async function recover(): Promise<void> {
     const recovered = await recoverExpiredClaims(deps.knex, { nowMs: deps.dbClock.now(), maxAttempts: deps.maxAttempts });
-    if (recovered.pending + recovered.dead > 0) deps.logger.warn(recovered, 'took back events whose claim expired');
+    if (recovered.pending + recovered.dead + recovered.notStarted > 0) deps.logger.warn(recovered, 'took back events whose claim expired');
   };
 }

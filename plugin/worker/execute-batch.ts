@@ -2,7 +2,7 @@ import type { AttemptOutcome } from '../observe/telemetry.js';
 import { abandonTransaction } from '../store/abandon-transaction.js';
 import { markManyDone, releaseClaims, type ClaimedEvent } from '../store/claims.js';
 import { ClaimLostError, StoppingError } from './errors.js';
-import { ensureClaim, eventLogger, executeEvent, fenceOf, mayStillRun, settleFailure, type ExecuteDeps } from './execute-event.js';
+import { eventLogger, executeEvent, fenceOf, markStarted, mayStillRun, settleFailure, type ExecuteDeps } from './execute-event.js';
 import { closeOrderGate, handlersThrough, openOrderGate } from './order-gate.js';
 import { runHandlers } from './run-handlers.js';
 import { watchTransaction } from './transaction-watch.js';
@@ -31,21 +31,27 @@ class BatchAbort extends Error {
  * likely to fail again.
  */
 export async function executeBatch(deps: BatchDeps, events: ClaimedEvent[], stopSignal: AbortSignal): Promise<void> {
-  const first = events.filter((e) => e.attempt === 1);
-  for (const retry of events.filter((e) => e.attempt !== 1)) await executeEvent(deps, retry, stopSignal);
+  // With a single attempt, a batch mate charged for another event's crash would have none left.
+  const shareable = (e: ClaimedEvent) => e.attempt === 1 && deps.processing.maxAttempts > 1;
+  const first = events.filter(shareable);
+  for (const retry of events.filter((e) => !shareable(e))) await executeEvent(deps, retry, stopSignal);
   if (first.length === 1) await executeEvent(deps, first[0]!, stopSignal);
   if (first.length <= 1) return;
 
   const started = deps.clock.now();
-  const held: ClaimedEvent[] = [];
-  for (const event of first) {
-    try {
-      await ensureClaim(deps, event);
-      held.push(event);
-    } catch (error) {
-      record(deps, event, await settleFailure(deps, event, eventLogger(deps, event), error), started);
-    }
+  let held: ClaimedEvent[];
+  try {
+    // The whole batch is marked started at once: one write, not one per event. If one handler kills
+    // the process, each batch mate is charged this one attempt, and then runs alone (a retry).
+    held = await markStarted(deps, first);
+  } catch (error) {
+    for (const event of first) record(deps, event, await settleFailure(deps, event, eventLogger(deps, event), error), started);
+    return;
   }
+  for (const event of first.filter((e) => !held.includes(e))) {
+    record(deps, event, await settleFailure(deps, event, eventLogger(deps, event), new ClaimLostError()), started);
+  }
+  if (held.length === 0) return;
   try {
     const outcomes = await runShared(deps, held, stopSignal);
     held.forEach((event, i) => record(deps, event, outcomes[i]!, started));

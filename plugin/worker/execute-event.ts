@@ -5,7 +5,7 @@ import type { DbClock } from '../store/db-clock.js';
 import type { Dialect } from '../store/dialect.js';
 import { abandonTransaction } from '../store/abandon-transaction.js';
 import { isPoolClosed } from '../store/pool-state.js';
-import { markDone, markFailed, releaseClaims, renewClaim, type ClaimedEvent, type Fence } from '../store/claims.js';
+import { markDone, markFailed, markHandlersStarted, releaseClaims, type ClaimedEvent, type Fence } from '../store/claims.js';
 import type { Clock, Logger } from '../types.js';
 import { retryDelayMs } from './backoff.js';
 import { errorText } from './error-text.js';
@@ -64,7 +64,7 @@ export async function executeEvent(deps: ExecuteDeps, event: ClaimedEvent, stopS
   const log = eventLogger(deps, event);
   let outcome: AttemptOutcome;
   try {
-    await ensureClaim(deps, event);
+    if ((await markStarted(deps, [event])).length === 0) throw new ClaimLostError();
     const trx = await deps.knex.transaction();
     const watch = watchTransaction(trx, deps.dialect);
     let handlers;
@@ -145,14 +145,17 @@ export function describeFailure(deps: ExecuteDeps, event: ClaimedEvent, log: Log
 }
 
 /**
- * An event may wait in memory before it runs; make sure its lease outlives the handler timeout
- * (config guarantees claimMs > handlerTimeoutMs, so a renewed lease always does).
+ * Marks these claims as running their handlers (the only claims a crash may charge an attempt to)
+ * and renews their leases for the run, in one statement per claim group. An event may have waited
+ * in memory; config guarantees claimMs > handlerTimeoutMs, so the renewed lease outlives the run.
+ * Returns the events still held, in order; the others were taken by another claim and must not run.
  */
-export async function ensureClaim(deps: ExecuteDeps, event: ClaimedEvent): Promise<void> {
-  const { handlerTimeoutMs, claimMs } = deps.processing;
-  const needed = handlerTimeoutMs + Math.min(5000, (claimMs - handlerTimeoutMs) / 2);
-  if (event.lockedUntilMs - deps.dbClock.now() >= needed) return;
-  const until = deps.dbClock.now() + claimMs;
-  if (!(await renewClaim(deps.knex, fenceOf(event), until))) throw new ClaimLostError();
-  event.lockedUntilMs = until;
+export async function markStarted(deps: ExecuteDeps, events: ClaimedEvent[]): Promise<ClaimedEvent[]> {
+  if (events.length === 0) return [];
+  const nowMs = deps.dbClock.now();
+  const until = nowMs + deps.processing.claimMs;
+  const held = await markHandlersStarted(deps.knex, events.map(fenceOf), { nowMs, lockedUntilMs: until });
+  const kept = events.filter((event) => held.has(event.outboxId));
+  for (const event of kept) event.lockedUntilMs = until;
+  return kept;
 }

@@ -99,7 +99,8 @@ describeEachDatabase('ordered processing per record', (db) => {
     expect(appliedFor('c')).to.deep.equal(['c@2']);
 
     failing.delete('c@1');
-    const replayed = await fetch(`${host.baseUrl}/_admin/outbox/${(await rowOf(first)).id}/replay`, { method: 'POST' });
+    // Admin writes are same-origin JSON only (CSRF guard), as a script or the admin page sends them.
+    const replayed = await fetch(`${host.baseUrl}/_admin/outbox/${(await rowOf(first)).id}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(replayed.status).to.equal(200);
     const row = await waitForRow(first, (r) => r.status === 'done', 'the replayed event to be done');
     expect(row.skipped_reason).to.equal('stale');
