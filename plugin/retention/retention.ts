@@ -37,7 +37,7 @@ export function createRetention(deps: RetentionDeps) {
 
   async function takeLease(): Promise<boolean> {
     const held = await lease.acquire();
-    if (held !== holding) logger.info({ lease: 'retention' }, held ? 'this process now runs retention' : 'another process runs retention now');
+    if (held !== holding) logger.info({ pruneLock: 'retention' }, held ? 'this process now runs retention' : 'another process runs retention now');
     holding = held;
     return held;
   }
