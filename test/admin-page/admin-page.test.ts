@@ -66,6 +66,14 @@ describeEachDatabase('admin page in a browser', (db) => {
       await page.getByRole('heading', { name: 'Partners' }).waitFor();
       await page.getByRole('button', { name: 'Add partner' }).focus();
       await page.keyboard.press('Enter');
+      // The form builds after it has fetched the schemes, then puts the cursor in the slug field:
+      // type only once it is there, as a person would.
+      const slugField = page.getByLabel('Slug (part of the URL)');
+      await slugField.waitFor();
+      for (let tries = 0; !(await slugField.evaluate((el) => el === (el.ownerDocument as { activeElement: unknown }).activeElement)); tries += 1) {
+        if (tries > 100) throw new Error('the slug field never took the focus');
+        await page.waitForTimeout(100);
+      }
       await page.keyboard.type('shop');
       await page.getByLabel('Signature scheme or preset').selectOption('stripe');
       await page.getByRole('button', { name: 'Add partner', exact: true }).last().click();
