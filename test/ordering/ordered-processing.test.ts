@@ -32,6 +32,8 @@ describeEachDatabase('ordered processing per record', (db) => {
     host = await startTestHost(db().knex, {
       authorize: () => true,
       processing: { pollIntervalMs: 20, maxPollIntervalMs: 50, maxAttempts: 2, backoff: { initialMs: 300, factor: 1, jitter: 0 } },
+      // Figures read right after a change: no one-second cache between the change and the check.
+      health: { cacheMs: 0 },
     });
     const order = { orderKeyFrom: 'body:data.key', versionFrom: 'body:data.v' };
     await host.plugin.partners.add({ slug: 'ordered', secret: SECRET, settings: order });
