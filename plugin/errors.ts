@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'missing_event_id'
   | 'invalid_event_id'
   | 'invalid_event_type'
+  | 'invalid_batch'
+  | 'batch_too_large'
   | 'store_unavailable'
   | 'overloaded'
   | 'host_busy'

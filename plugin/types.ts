@@ -38,9 +38,9 @@ export interface WebhookEvent<Payload = unknown> {
   /** The partner's event id (the dedupe key together with `partner`). */
   id: string;
   type: string | null;
-  /** The body parsed as JSON. */
+  /** The body decoded: JSON parsed, a form as an object (repeated keys as arrays), XML parsed; for one item of a batched body, that item. */
   payload: Payload;
-  /** The body exactly as the partner sent it. */
+  /** The body exactly as the partner sent it; for one item of a batched body, that item as JSON text. */
   rawBody: string;
   receivedAt: Date;
   /** 1 on the first try, 2 on the first retry, and so on. */

@@ -19,6 +19,8 @@ export interface DecodedBody {
   text: string;
   /** What handlers get as `payload` and the event locator reads. */
   value: unknown;
+  /** How the body was decoded (absent: JSON), stored with the event so the worker decodes it alike. */
+  type?: 'json' | 'form' | 'xml';
 }
 
 function utf8(raw: Buffer): string {
@@ -98,7 +100,7 @@ export function decodeBody(raw: Buffer, type: BodyType, options: DecodeOptions, 
   if (type === 'json-or-form') type = FORM_TYPE.test(contentType ?? '') ? 'form' : 'json';
   if (type === 'json') return parseJsonBody(raw, options.maxJsonDepth);
   const text = utf8(raw);
-  return { text, value: type === 'form' ? decodeForm(text, options) : decodeXml(text) };
+  return type === 'form' ? { text, value: decodeForm(text, options), type } : { text, value: decodeXml(text), type };
 }
 
 /** What a scheme may say about its bodies; the code schemes say nothing and get JSON. */

@@ -47,8 +47,15 @@ export function receiveRoute(deps: ReceiveRouteDeps) {
         sendHandshake(ctx, result.handshake);
         return;
       }
-      ctx.status = result.status;
-      ctx.body = result.body;
+      if (result.answer) {
+        // The provider's own success document (Salesforce's SOAP Ack, TwiML), for new and duplicate events alike.
+        ctx.status = result.answer.status;
+        ctx.type = result.answer.contentType;
+        ctx.body = result.answer.body;
+      } else {
+        ctx.status = result.status;
+        ctx.body = result.body;
+      }
       deps.telemetry.request(result.partner, result.body.status, (deps.clock.now() - started) / 1000);
     } catch (caught) {
       const error = errorResponse(caught);

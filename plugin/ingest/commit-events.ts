@@ -30,13 +30,18 @@ export interface EventCommitterDeps {
   fastPath: FastPath;
 }
 
-/** `signal` abandons the wait (the commit deadline): a waiting event is dropped, a committing one still commits. */
-export type EventCommitter = ((event: InboundEvent, signal?: AbortSignal) => Promise<CommitResult>) & { readonly queued: number };
+/**
+ * Commits one request's events (one, or the items of a batched body) as a unit: all in the same
+ * transaction, never some of them. Resolves with one result per event, in order. `signal` abandons
+ * the wait (the commit deadline): a waiting unit is dropped, a committing one still commits.
+ */
+export type EventCommitter = ((events: readonly InboundEvent[], signal?: AbortSignal) => Promise<CommitResult[]>) & { readonly queued: number };
 
 /**
- * Commits events through the batcher. A batch is one transaction; a deadlock retries it; an
- * unreachable database fails it (503 for every request in it); any other error splits it so that one
- * bad row cannot fail the innocent requests that happened to share its transaction.
+ * Commits units through the batcher. A batch is one transaction; a deadlock retries it; an
+ * unreachable database fails it (503 for every request in it); any other error splits it into its
+ * units (requests), so one bad row cannot fail the innocent requests that happened to share its
+ * transaction, and a request's batch is never half committed.
  */
 export function createEventCommitter(deps: EventCommitterDeps): EventCommitter {
   const { knex, dialect, dbClock, logger, fastPath } = deps;
@@ -46,7 +51,7 @@ export function createEventCommitter(deps: EventCommitterDeps): EventCommitter {
       cause,
     });
 
-  async function commit(events: InboundEvent[]): Promise<CommitResult[]> {
+  async function commit(events: readonly InboundEvent[]): Promise<CommitResult[]> {
     const claims = fastPath.reserve(events.length);
     let outcomes;
     const receivedAtMs = dbClock.now();
@@ -69,6 +74,7 @@ export function createEventCommitter(deps: EventCommitterDeps): EventCommitter {
         eventId: event.eventId,
         eventType: event.eventType,
         payload: event.payload,
+        payloadFormat: event.payloadFormat ?? null,
         receivedAtMs,
         attempt: 1,
         lockedBy: claim.lockedBy,
@@ -93,25 +99,30 @@ export function createEventCommitter(deps: EventCommitterDeps): EventCommitter {
     }
   }
 
-  async function run(events: InboundEvent[]): Promise<Settled<CommitResult>[]> {
+  async function run(units: (readonly InboundEvent[])[]): Promise<Settled<CommitResult[]>[]> {
+    const events = units.length === 1 ? units[0]! : units.flat();
     try {
-      return (await commit(events)).map((value) => ({ ok: true as const, value }));
+      const results = await commit(events);
+      let at = 0;
+      return units.map((unit) => ({ ok: true as const, value: results.slice(at, (at += unit.length)) }));
     } catch (error) {
-      if (events.length === 1 || dialect.isUnavailable(error) || dialect.isDeadlock(error)) {
+      if (units.length === 1 || dialect.isUnavailable(error) || dialect.isDeadlock(error)) {
         logger.error({ err: loggableError(error), events: events.length }, 'events could not be committed; answering 503');
-        return events.map(() => ({ ok: false as const, error: unavailable(error) }));
+        return units.map(() => ({ ok: false as const, error: unavailable(error) }));
       }
-      logger.warn({ err: loggableError(error), events: events.length }, 'batch failed; committing its events one by one');
-      const results: Settled<CommitResult>[] = [];
-      for (const event of events) results.push(...(await run([event])));
+      logger.warn({ err: loggableError(error), events: events.length, requests: units.length }, 'batch failed; committing its requests one by one');
+      const results: Settled<CommitResult[]>[] = [];
+      for (const unit of units) results.push(...(await run([unit])));
       return results;
     }
   }
 
-  const batcher = createGroupCommit<InboundEvent, CommitResult>({
+  const sizeOf = (event: InboundEvent) => event.payload.length + event.headers.length;
+  const batcher = createGroupCommit<readonly InboundEvent[], CommitResult[]>({
     maxBatchSize: deps.maxBatchSize,
     maxWaiting: deps.maxWaiting,
-    sizeOf: (event) => event.payload.length + event.headers.length,
+    countOf: (unit) => unit.length,
+    sizeOf: (unit) => (unit.length === 1 ? sizeOf(unit[0]!) : unit.reduce((sum, event) => sum + sizeOf(event), 0)),
     maxBatchBytes: deps.maxBatchBytes,
     maxWaitingBytes: deps.maxWaitingBytes,
     maxConcurrent: deps.maxConcurrentCommits,
@@ -123,5 +134,5 @@ export function createEventCommitter(deps: EventCommitterDeps): EventCommitter {
       }),
   });
 
-  return Object.defineProperty((event: InboundEvent, signal?: AbortSignal) => batcher.submit(event, signal), 'queued', { get: () => batcher.size }) as EventCommitter;
+  return Object.defineProperty((events: readonly InboundEvent[], signal?: AbortSignal) => batcher.submit(events, signal), 'queued', { get: () => batcher.size }) as EventCommitter;
 }

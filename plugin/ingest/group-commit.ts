@@ -6,9 +6,15 @@
 export type Settled<O> = { ok: true; value: O } | { ok: false; error: unknown };
 
 export interface GroupCommitOptions<I, O> {
+  /** A batch stops growing at this many counted items (one item counting more still gets a batch). */
   maxBatchSize: number;
-  /** Items waiting beyond this are refused at once with `overloaded()`. */
+  /** Counted items waiting beyond this are refused at once with `overloaded()`. */
   maxWaiting: number;
+  /**
+   * How many an item counts for the two limits above (default 1): an item may be a unit of several
+   * events (one request's batch) that must commit together, and counts as its events.
+   */
+  countOf?(item: I): number;
   /** Size of an item (bytes of its body), for the two byte limits below. */
   sizeOf?(item: I): number;
   /** A batch stops growing at this many bytes (one item larger than it still gets a batch). */
@@ -28,7 +34,7 @@ export interface GroupCommit<I, O> {
    * caller is answered at once with the reason.
    */
   submit(item: I, signal?: AbortSignal): Promise<O>;
-  /** Items waiting plus items in running batches. */
+  /** Counted items waiting plus those in running batches. */
   readonly size: number;
 }
 
@@ -41,35 +47,42 @@ interface Waiting<I, O> {
 export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): GroupCommit<I, O> {
   const queue: Waiting<I, O>[] = [];
   let running = 0;
-  let inFlightItems = 0;
+  let inFlightCount = 0;
   let queuedBytes = 0;
+  let queuedCount = 0;
   const sizeOf = options.sizeOf ?? (() => 0);
+  const countOf = options.countOf ?? (() => 1);
   const maxBatchBytes = options.maxBatchBytes ?? Number.POSITIVE_INFINITY;
   const maxWaitingBytes = options.maxWaitingBytes ?? Number.POSITIVE_INFINITY;
 
-  function takeBatch(): Waiting<I, O>[] {
-    let count = 0;
+  function takeBatch(): { batch: Waiting<I, O>[]; counted: number } {
+    let taken = 0;
+    let counted = 0;
     let bytes = 0;
-    while (count < queue.length && count < options.maxBatchSize) {
-      const size = sizeOf(queue[count]!.item);
-      if (count > 0 && bytes + size > maxBatchBytes) break;
+    while (taken < queue.length) {
+      const item = queue[taken]!.item;
+      const size = sizeOf(item);
+      const count = countOf(item);
+      if (taken > 0 && (bytes + size > maxBatchBytes || counted + count > options.maxBatchSize)) break;
       bytes += size;
-      count += 1;
+      counted += count;
+      taken += 1;
     }
     queuedBytes -= bytes;
-    return queue.splice(0, count);
+    queuedCount -= counted;
+    return { batch: queue.splice(0, taken), counted };
   }
 
   function pump(): void {
     while (running < options.maxConcurrent && queue.length > 0) {
-      const batch = takeBatch();
+      const { batch, counted } = takeBatch();
       running += 1;
-      inFlightItems += batch.length;
-      void runBatch(batch);
+      inFlightCount += counted;
+      void runBatch(batch, counted);
     }
   }
 
-  async function runBatch(batch: Waiting<I, O>[]): Promise<void> {
+  async function runBatch(batch: Waiting<I, O>[], counted: number): Promise<void> {
     let results: Settled<O>[];
     try {
       results = await options.run(batch.map((w) => w.item));
@@ -82,18 +95,20 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
       else waiting.reject(result.error);
     });
     running -= 1;
-    inFlightItems -= batch.length;
+    inFlightCount -= counted;
     pump();
   }
 
   return {
     get size() {
-      return queue.length + inFlightItems;
+      return queuedCount + inFlightCount;
     },
     submit(item: I, signal?: AbortSignal): Promise<O> {
       const size = sizeOf(item);
+      const count = countOf(item);
       if (signal?.aborted) return Promise.reject(signal.reason);
-      if (queue.length >= options.maxWaiting || (queue.length > 0 && queuedBytes + size > maxWaitingBytes)) {
+      // As with bytes, a lone unit larger than the limit is still taken when nothing waits.
+      if (queue.length > 0 && (queuedCount + count > options.maxWaiting || queuedBytes + size > maxWaitingBytes)) {
         return Promise.reject(options.overloaded());
       }
       return new Promise<O>((resolve, reject) => {
@@ -102,6 +117,7 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
           if (at >= 0) {
             queue.splice(at, 1);
             queuedBytes -= size;
+            queuedCount -= count;
           }
           reject(signal!.reason);
         };
@@ -112,6 +128,7 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
         const waiting: Waiting<I, O> = { item, resolve: settle(resolve), reject: settle(reject) };
         signal?.addEventListener('abort', onAbort, { once: true });
         queuedBytes += size;
+        queuedCount += count;
         queue.push(waiting);
         pump();
       });

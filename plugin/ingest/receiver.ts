@@ -1,13 +1,18 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { decodeForScheme } from '../bodies/decode-body.js';
+import { decodeForScheme, type BodyRules, type DecodedBody } from '../bodies/decode-body.js';
+import { payloadFormatOf } from '../bodies/payload-format.js';
 import { StoreUnavailableError, WebhookError } from '../errors.js';
 import type { ActivePartner, PartnerDirectory } from '../partners/partner-directory.js';
 import { isValidSlug } from '../partners/slug.js';
+import type { ProviderAnswer } from '../providers/answers.js';
 import type { Handshake, HandshakeReply } from '../providers/handshakes/index.js';
 import type { Settings } from '../settings.js';
-import { locateEvent } from '../signatures/event-locator.js';
+import { locateEvent, type LocateOverrides } from '../signatures/event-locator.js';
+import type { BatchRule } from '../signatures/types.js';
+import type { InboundEvent } from '../store/outbox-insert.js';
 import type { Clock } from '../types.js';
+import { batchEvents } from './batch-events.js';
 import { readRawBody } from './body-reader.js';
 import { bodyHashFor } from './body-hash.js';
 import { checkContentEncoding } from './content-encoding.js';
@@ -36,9 +41,15 @@ export interface ReceiveRequest {
 
 export interface EventResult {
   status: 200 | 202;
-  body: { status: 'accepted' | 'duplicate'; id: string };
+  /**
+   * `id` is the (first) event's id. A batched body adds how many events it carried and how many of
+   * them were new; the status is 202 when any was new, 200 when all were duplicates.
+   */
+  body: { status: 'accepted' | 'duplicate'; id: string; events?: number; accepted?: number };
   partner: string;
   eventId: string;
+  /** The body the partner's provider expects instead of the JSON above (Salesforce's Ack, TwiML). */
+  answer?: ProviderAnswer;
 }
 
 /** A provider's handshake, answered instead of stored: no outbox or dedupe row. */
@@ -172,17 +183,55 @@ export function createReceiver(deps: ReceiverDeps) {
   }
 
   /** Commits within receive.commitTimeoutMs or answers 503: a frozen database must not hold the partner's request. */
-  async function persistInTime(event: Parameters<EventCommitter>[0]): Promise<Awaited<ReturnType<EventCommitter>>> {
+  async function persistInTime(events: Parameters<EventCommitter>[0]): Promise<Awaited<ReturnType<EventCommitter>>> {
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort(retryLater('store_unavailable', 'the event could not be stored in time; retry later', new StoreUnavailableError(`commit not done within ${limits.commitTimeoutMs} ms`))),
       limits.commitTimeoutMs,
     );
     try {
-      return await deps.persist(event, controller.signal);
+      return await deps.persist(events, controller.signal);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  type Common = Pick<InboundEvent, 'partner' | 'headers' | 'payloadFormat'>;
+
+  function singleEvent(partner: ActivePartner, request: ReceiveRequest, body: DecodedBody, rawBody: Buffer, overrides: LocateOverrides, common: Common): InboundEvent {
+    const located = locateEvent(partner.scheme, request.headers, body.value, overrides);
+    assertPlainNumericId(located.id, body.text, (marked) => locateEvent(partner.scheme, request.headers, marked, overrides).id);
+    const eventId = normalizeEventId(located.id);
+    const eventType = normalizeEventType(located.type);
+    const ordering = readOrderFields(partner.settings, request.headers, body.value);
+    if (ordering.unreadable) deps.onUnordered?.(partner.slug, ordering.unreadable);
+    return { ...common, eventId, eventType, payload: body.text, bodySha256: bodyHashFor(partner.scheme, partner.settings, rawBody), order: ordering.order };
+  }
+
+  /** One event per item, each stored as its own JSON, deduped (and ordered) on its own fields. */
+  function eventsOfBatch(
+    partner: ActivePartner,
+    request: ReceiveRequest,
+    rule: BatchRule,
+    list: readonly unknown[],
+    body: DecodedBody,
+    overrides: LocateOverrides,
+    common: Common,
+  ): InboundEvent[] {
+    return batchEvents(rule, list, request.headers, body.text, overrides).items.map((item) => {
+      const ordering = readOrderFields(partner.settings, request.headers, item.value);
+      if (ordering.unreadable) deps.onUnordered?.(partner.slug, ordering.unreadable);
+      return {
+        ...common,
+        eventId: item.eventId,
+        eventType: item.eventType,
+        payload: item.payload,
+        // Items are stored as JSON text, whatever the body was.
+        payloadFormat: null,
+        bodySha256: bodyHashFor(partner.scheme, partner.settings, Buffer.from(item.payload, 'utf8')),
+        order: ordering.order,
+      };
+    });
   }
 
   return async function receiveEvent(request: ReceiveRequest): Promise<ReceiveResult> {
@@ -201,23 +250,17 @@ export function createReceiver(deps: ReceiverDeps) {
       if (verified) return verified;
     }
     const overrides = { idFrom: partner.settings.idFrom, typeFrom: partner.settings.typeFrom };
-    const located = locateEvent(partner.scheme, request.headers, body.value, overrides);
-    assertPlainNumericId(located.id, body.text, (marked) => locateEvent(partner.scheme, request.headers, marked, overrides).id);
-    const eventId = normalizeEventId(located.id);
-    const eventType = normalizeEventType(located.type);
-    const ordering = readOrderFields(partner.settings, request.headers, body.value);
-    if (ordering.unreadable) deps.onUnordered?.(partner.slug, ordering.unreadable);
-    let result;
+    const batch = partner.scheme.batch;
+    const list = batch ? batch.items(body.value) : null;
+    const common = {
+      partner: partner.slug,
+      headers: JSON.stringify(storedHeaders(request.headers, partner.scheme)),
+      payloadFormat: payloadFormatOf(body.type ?? 'json', (partner.scheme as BodyRules).jsonFields),
+    };
+    const events = batch && list ? eventsOfBatch(partner, request, batch, list, body, overrides, common) : [singleEvent(partner, request, body, rawBody, overrides, common)];
+    let results;
     try {
-      result = await persistInTime({
-        partner: partner.slug,
-        eventId,
-        eventType,
-        payload: body.text,
-        headers: JSON.stringify(storedHeaders(request.headers, partner.scheme)),
-        bodySha256: bodyHashFor(partner.scheme, partner.settings, rawBody),
-        order: ordering.order,
-      });
+      results = await persistInTime(events);
     } catch (error) {
       if (error instanceof WebhookError) throw error;
       throw new WebhookError(503, 'store_unavailable', 'the event could not be stored; retry later', {
@@ -225,8 +268,16 @@ export function createReceiver(deps: ReceiverDeps) {
         cause: error instanceof StoreUnavailableError ? error : new StoreUnavailableError('commit failed', { cause: error }),
       });
     }
-    const accepted = result.outcome === 'accepted';
-    return { status: accepted ? 202 : 200, body: { status: result.outcome, id: result.eventId }, partner: partner.slug, eventId: result.eventId };
+    const accepted = results.filter((r) => r.outcome === 'accepted').length;
+    const eventId = results[0]!.eventId;
+    const counts = list ? { events: list.length, accepted } : {};
+    return {
+      status: accepted > 0 ? 202 : 200,
+      body: { status: accepted > 0 ? 'accepted' : 'duplicate', id: eventId, ...counts },
+      partner: partner.slug,
+      eventId,
+      ...(partner.answer ? { answer: partner.answer } : {}),
+    };
   };
 }
 

@@ -3,6 +3,7 @@ import { SecretKeyError, StoreUnavailableError } from '../errors.js';
 import { parseCidrs, type CidrList } from '../ingest/client-ip.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { openSecret, parseStoredSecrets } from '../secrets/stored-secret.js';
+import type { ProviderAnswer } from '../providers/answers.js';
 import type { Handshake } from '../providers/handshakes/index.js';
 import { resolvePartnerScheme } from '../providers/partner-scheme.js';
 import { getScheme } from '../signatures/index.js';
@@ -32,6 +33,8 @@ export interface ActivePartner {
   storedPlain: boolean;
   /** The preset's handshake, answered instead of stored; null when the provider has none. */
   handshake: Handshake | null;
+  /** The body the preset's provider expects on success; null for the contract's JSON. */
+  answer: ProviderAnswer | null;
 }
 
 export interface PartnerDirectory {
@@ -98,7 +101,8 @@ export function createPartnerDirectory(deps: PartnerDirectoryDeps): PartnerDirec
     // A preset's own content types (forms, XML) are accepted besides the partner's extra ones.
     const effective = resolved.ok && resolved.contentTypes.length > 0 ? { ...settings, contentTypes: [...resolved.contentTypes, ...(settings.contentTypes ?? [])] } : settings;
     const handshake = resolved.ok ? resolved.handshake ?? null : null;
-    const base = { slug: row.slug, enabled: row.enabled, settings: effective, settingsProblem: problem, allowedIps, storedPlain: false, handshake };
+    const answer = resolved.ok ? resolved.answer ?? null : null;
+    const base = { slug: row.slug, enabled: row.enabled, settings: effective, settingsProblem: problem, allowedIps, storedPlain: false, handshake, answer };
     if (!resolved.ok) {
       const error = new SecretKeyError(`partner "${row.slug}": ${resolved.problem}`);
       warnOnce(`scheme:${row.slug}:${row.scheme}:${row.settings}`, { partner: row.slug }, error.message);

@@ -3,11 +3,12 @@ import { builtInSignatureHeaders, CUSTOM_SCHEME, getScheme, isBuiltInSchemeName 
 import { parseSignatureSpec } from '../signatures/signature-spec.js';
 import { createSpecScheme } from '../signatures/spec-scheme.js';
 import type { SignatureScheme } from '../signatures/types.js';
+import { getAnswer, type ProviderAnswer } from './answers.js';
 import { getHandshake, type Handshake } from './handshakes/index.js';
 import { findPreset, presetSignatureHeaders } from './presets.js';
 
 export type ResolvedScheme =
-  | { ok: true; scheme: SignatureScheme; contentTypes: readonly string[]; handshake?: Handshake }
+  | { ok: true; scheme: SignatureScheme; contentTypes: readonly string[]; handshake?: Handshake; answer?: ProviderAnswer }
   | { ok: false; problem: string };
 
 /**
@@ -27,7 +28,10 @@ export function resolvePartnerScheme(schemeName: string, settings: PartnerSettin
       if (!present) return { ok: false, problem: `preset ${preset.name} needs ${name === 'publicUrl' ? '--public-url' : `--setting ${name}=…`}` };
     }
     if (preset.requiresAllowIps && !settings.allowIps?.length) return { ok: false, problem: `preset ${preset.name} needs an IP allowlist (--allow-ip)` };
-    const handshake = preset.handshake ? { handshake: getHandshake(preset.handshake) } : {};
+    const handshake = {
+      ...(preset.handshake ? { handshake: getHandshake(preset.handshake) } : {}),
+      ...(preset.answer ? { answer: getAnswer(preset.answer) } : {}),
+    };
     if (preset.build) return { ok: true, scheme: preset.build(context), contentTypes: preset.contentTypes, ...handshake };
     const parsed = parseSignatureSpec(preset.spec);
     if (!parsed.ok) return { ok: false, problem: `preset ${preset.name}: ${parsed.error}` };

@@ -1,5 +1,6 @@
 import type { SignatureSpecInput } from '../signatures/signature-spec.js';
 import type { SignatureScheme } from '../signatures/types.js';
+import type { AnswerKind } from './answers.js';
 import type { HandshakeKind } from './handshakes/index.js';
 
 /** A per-partner value a preset needs besides the secret (`--setting name=value` or `--public-url`). */
@@ -32,6 +33,8 @@ export interface Preset {
   readonly requiresAllowIps?: boolean;
   /** The handshake the provider demands before sending events, answered instead of stored. */
   readonly handshake?: HandshakeKind;
+  /** The body the provider expects on success (Salesforce's SOAP Ack, Twilio's TwiML); absent: the contract's JSON. */
+  readonly answer?: AnswerKind;
   /** Human summary for `presets`: signature, body, id/type. */
   readonly signature: string;
   readonly idType: string;

@@ -7,11 +7,20 @@ import type { Preset, PresetBuildContext } from './preset.js';
 
 const NOTIFICATIONS = ['Envelope', 'Body', 'notifications'];
 const XML_DEPTH = 64;
+/** The outbound messaging WSDL: `<element name="Notification" maxOccurs="100" …>`. */
+const MAX_NOTIFICATIONS = 100;
 
-/** The first notification, or the only one (the parser gives a single element as an object). */
-function firstNotification(body: unknown): unknown {
+/** Every notification (the parser gives a single element as an object, several as an array). */
+function notifications(body: unknown): readonly unknown[] {
   const list = readBodyPath(body, [...NOTIFICATIONS, 'Notification']);
-  return Array.isArray(list) ? list[0] : list;
+  if (Array.isArray(list)) return list;
+  return list === undefined ? [] : [list];
+}
+
+/** One notification's id and the type of the sObject it carries (sf:Account → Account). */
+function locateNotification(notification: unknown): { id: unknown; type: unknown } {
+  const sObject = readBodyPath(notification, ['sObject', '@_type']);
+  return { id: readBodyPath(notification, ['Id']), type: typeof sObject === 'string' ? sObject.replace(/^sf:/, '') : undefined };
 }
 
 /**
@@ -46,11 +55,9 @@ function salesforceScheme(context: PresetBuildContext): SignatureScheme {
     // Nothing is signed: a byte-identical body is a duplicate.
     signsIdOrTimestamp: false,
     verify,
-    locate(_headers, body) {
-      const notification = firstNotification(body);
-      const sObject = readBodyPath(notification, ['sObject', '@_type']);
-      return { id: readBodyPath(notification, ['Id']), type: typeof sObject === 'string' ? sObject.replace(/^sf:/, '') : undefined };
-    },
+    locate: (_headers, body) => locateNotification(notifications(body)[0]),
+    // Always a batch: each notification is an event of its own, with its own notification id.
+    batch: Object.freeze({ maxItems: MAX_NOTIFICATIONS, items: notifications, locate: (_headers: unknown, item: unknown) => locateNotification(item) }),
     sign() {
       throw new Error('crm-webhooks: Salesforce outbound messages are not signed');
     },
@@ -69,9 +76,10 @@ export const SALESFORCE_OUTBOUND: Preset = {
   contentTypes: ['text/xml', 'application/xml'],
   requires: ['organizationId'],
   requiresAllowIps: true,
+  answer: 'salesforce-ack',
   signature: 'none: OrganizationId in the SOAP body must equal --setting organizationId, and the caller must be in --allow-ip',
-  idType: 'id Notification/Id, type the sObject type (sf:Account → Account)',
+  idType: 'one event per Notification (up to 100): id Notification/Id, type the sObject type (sf:Account → Account)',
   tolerance: 'none (nothing is signed)',
-  caveats: 'no signature: the IP allowlist is required; several notifications in one message name the request by the first',
+  caveats: 'no signature: the IP allowlist is required; answers the SOAP notificationsResponse Ack (200, text/xml), which Salesforce needs to stop redelivering; each notification is stored as its parsed XML in JSON',
   source: 'https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_wsdl.htm',
 };

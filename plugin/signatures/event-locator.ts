@@ -64,7 +64,7 @@ function parseOrThrow(field: string, text: string): EventLocation {
  * joining is the scheme's default, not applied to an overridden type).
  */
 export function locateEvent(
-  scheme: SignatureScheme,
+  scheme: Pick<SignatureScheme, 'locate'>,
   headers: RequestHeaders,
   body: unknown,
   overrides: LocateOverrides = {},

@@ -16,6 +16,15 @@ const headerOrBody = z
   .max(256)
   .refine((s) => HEADER.test(s) || BODY.test(s), 'expected header:<lower-case name> or body:<dot.path>');
 
+/** The most events one request may carry: a bound on the work (and rows) one signed request costs. */
+export const MAX_BATCH_ITEMS = 1000;
+
+/** A dot path inside one item of a batch (no `body:` prefix: it is relative to the item). */
+const itemPath = z
+  .string()
+  .max(256)
+  .regex(/^[^.\s]+(?:\.[^.\s]+){0,15}$/, 'expected a dot path inside one item, such as eventId or data.id');
+
 /** A piece of the signed content, in order. */
 export const contentPartSchema = z.union([
   z.enum(['body', 'timestamp', 'id', 'method', 'url', 'form-sorted']),
@@ -67,6 +76,21 @@ export const signatureSpecSchema = z
     type: z.array(headerOrBody).min(1).max(4).optional(),
     /** Join every id location's value with `:` instead of taking the first (for senders with no single event id). */
     idJoin: z.boolean().default(false),
+    /**
+     * A body that carries several events: where their array is (`body` for a body that is itself the
+     * array, `body:<dot.path>` for one inside it, such as Mandrill's `body:mandrill_events`), and
+     * where each item keeps its id and type, relative to the item. A body whose value there is not
+     * an array is one event, found through `id` and `type` as usual.
+     */
+    batch: z
+      .object({
+        from: z.string().max(256).refine((s) => s === 'body' || BODY.test(s), 'expected body or body:<dot.path>'),
+        id: z.array(itemPath).min(1).max(4),
+        type: z.array(itemPath).min(1).max(4).optional(),
+        maxItems: z.number().int().min(1).max(MAX_BATCH_ITEMS).default(MAX_BATCH_ITEMS),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -5,7 +5,7 @@ import { anyBytesEqual, decodeBase64, decodeHex } from './constant-time.js';
 import { readHeader, type HeaderRead } from './header.js';
 import { specSignsIdOrTimestamp, type ContentPart, type SignatureSpec } from './signature-spec.js';
 import { specKey, type SpecKey } from './spec-key.js';
-import type { LocatedEvent, RequestHeaders, SignatureScheme, Verdict, VerifyRequest } from './types.js';
+import type { BatchRule, LocatedEvent, RequestHeaders, SignatureScheme, Verdict, VerifyRequest } from './types.js';
 
 /** Per-partner values a spec may sign. */
 export interface SpecContext {
@@ -236,6 +236,8 @@ export function createSpecScheme(spec: SignatureSpec, context: SpecContext = {})
     return { id: idOf(headers, body), type: firstFound(spec.type, headers, body) };
   }
 
+  const batch = spec.batch ? batchRule(spec.batch) : undefined;
+
   function sign({ secret, rawBody, id, timestampSeconds: seconds }: Parameters<SignatureScheme['sign']>[0]): Record<string, string> {
     const key = specKey(spec, secret);
     if (!key.ok || key.key.kind !== 'bytes') throw new Error(`crm-webhooks: cannot sign for this spec: ${key.ok ? 'a public key cannot sign' : key.reason}`);
@@ -282,6 +284,7 @@ export function createSpecScheme(spec: SignatureSpec, context: SpecContext = {})
     signatureHeaders: Object.freeze(signatureHeader ? [signatureHeader] : []),
     verify,
     locate,
+    ...(batch ? { batch } : {}),
     sign,
     generateSecret,
     checkSecret(secret: string) {
@@ -289,6 +292,28 @@ export function createSpecScheme(spec: SignatureSpec, context: SpecContext = {})
       return key.ok ? null : key.reason;
     },
   } satisfies SpecScheme);
+}
+
+/** The spec's `batch` as the receive path uses it: item paths are read inside each item. */
+function batchRule(batch: NonNullable<SignatureSpec['batch']>): BatchRule {
+  const from = batch.from === 'body' ? [] : batch.from.slice(5).split('.');
+  const ids = batch.id.map((p) => p.split('.'));
+  const types = (batch.type ?? []).map((p) => p.split('.'));
+  const first = (paths: readonly string[][], item: unknown) => {
+    for (const path of paths) {
+      const value = readBodyPath(item, path);
+      if (value !== undefined && value !== null) return value;
+    }
+    return undefined;
+  };
+  return Object.freeze({
+    maxItems: batch.maxItems,
+    items(body: unknown) {
+      const list = from.length === 0 ? body : readBodyPath(body, from);
+      return Array.isArray(list) ? list : null;
+    },
+    locate: (_headers: RequestHeaders, item: unknown) => ({ id: first(ids, item), type: first(types, item) }),
+  });
 }
 
 function verifyEcdsa(keys: readonly SpecKey[], content: readonly (string | Buffer)[], signatures: readonly Buffer[]): boolean {

@@ -42,6 +42,19 @@ export interface SignInput {
   type?: string;
 }
 
+/**
+ * Issue 10 item 6: a body that carries several events (HubSpot and SendGrid arrays, Mandrill's
+ * `mandrill_events`, Salesforce's notifications). Each item becomes an outbox row of its own.
+ */
+export interface BatchRule {
+  /** The items of a decoded body, or null when this body is a single event (located by `locate`). */
+  items(body: unknown): readonly unknown[] | null;
+  /** Where one item keeps its id and type. */
+  locate(headers: RequestHeaders, item: unknown): LocatedEvent;
+  /** More items than this in one request is a 400 (`batch_too_large`). */
+  readonly maxItems: number;
+}
+
 export interface SignatureScheme {
   readonly name: SchemeName;
   /** Pure: the same input always gives the same verdict. */
@@ -54,6 +67,8 @@ export interface SignatureScheme {
   readonly signsIdOrTimestamp?: boolean;
   /** Where this scheme's senders put the event id and type. */
   locate(headers: RequestHeaders, body: unknown): LocatedEvent;
+  /** Present when a request may carry several events. */
+  readonly batch?: BatchRule;
   /** The headers a sender adds; used by the demo's curl line, the benchmarks and the tests. */
   sign(input: SignInput): Record<string, string>;
   /** A new random secret in the form the scheme expects. */

@@ -15,6 +15,8 @@ export interface ClaimedEvent {
   eventId: string;
   eventType: string | null;
   payload: string;
+  /** How `payload` is written (bodies/payload-format.ts): null or absent for JSON. */
+  payloadFormat?: string | null;
   receivedAtMs: number;
   /** `attempts` after this claim: 1 on the first try. Part of the fence. */
   attempt: number;
@@ -41,6 +43,7 @@ interface ClaimedRow {
   event_id: string;
   event_type: string | null;
   payload: string;
+  payload_format: string | null;
   received_at: string | Date;
   attempts: number | string;
   locked_by: string;
@@ -49,7 +52,7 @@ interface ClaimedRow {
   order_version: number | string | null;
 }
 
-const CLAIM_COLUMNS = ['id', 'partner', 'event_id', 'event_type', 'payload', 'received_at', 'attempts', 'locked_by', 'locked_until', 'order_key', 'order_version'];
+const CLAIM_COLUMNS = ['id', 'partner', 'event_id', 'event_type', 'payload', 'payload_format', 'received_at', 'attempts', 'locked_by', 'locked_until', 'order_key', 'order_version'];
 
 function toClaimedEvent(row: ClaimedRow): ClaimedEvent {
   return {
@@ -58,6 +61,7 @@ function toClaimedEvent(row: ClaimedRow): ClaimedEvent {
     eventId: row.event_id,
     eventType: row.event_type,
     payload: row.payload,
+    payloadFormat: row.payload_format,
     receivedAtMs: fromDbTime(row.received_at).getTime(),
     attempt: Number(row.attempts),
     lockedBy: row.locked_by,

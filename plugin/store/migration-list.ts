@@ -13,6 +13,7 @@ import * as addOutboxOrder from '../../migrations/20261202000500_add_webhook_out
 import * as createOrderMarks from '../../migrations/20261202000501_create_webhook_order_marks.js';
 import * as indexAdminLists from '../../migrations/20261202000600_index_outbox_admin_lists.js';
 import * as addHandlersStartedAt from '../../migrations/20261202000800_add_webhook_outbox_handlers_started_at.js';
+import * as addPayloadFormat from '../../migrations/20261202001010_add_webhook_outbox_payload_format.js';
 
 export interface NamedMigration {
   name: string;
@@ -40,4 +41,5 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261202000501_create_webhook_order_marks', ...createOrderMarks },
   { name: '20261202000600_index_outbox_admin_lists', ...indexAdminLists },
   { name: '20261202000800_add_webhook_outbox_handlers_started_at', ...addHandlersStartedAt },
+  { name: '20261202001010_add_webhook_outbox_payload_format', ...addPayloadFormat },
 ]);

@@ -19,6 +19,8 @@ export interface InboundEvent {
   bodySha256: string | null;
   /** Issue 12: the record and version read at ingest; absent or null for unordered events. */
   order?: InboundOrder | null;
+  /** How `payload` is written (bodies/payload-format.ts): absent or null for JSON. */
+  payloadFormat?: string | null;
 }
 
 export interface InboundOrder {
@@ -120,6 +122,7 @@ export async function insertEvents(
       event_id: event.eventId,
       event_type: event.eventType,
       payload: event.payload,
+      payload_format: event.payloadFormat ?? null,
       headers: event.headers,
       status: claim ? 'processing' : 'pending',
       attempts: claim ? 1 : 0,

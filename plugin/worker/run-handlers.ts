@@ -1,9 +1,13 @@
 import type { Knex } from 'knex';
+import { decodeStoredPayload } from '../bodies/payload-format.js';
 import type { ClaimedEvent } from '../store/claims.js';
 import type { Handler, Logger, WebhookEvent } from '../types.js';
 import { HandlerTimeoutError, StoppingError } from './errors.js';
 
-/** The handler's view of an event; the payload is parsed on first use, as many handlers never read it. */
+/**
+ * The handler's view of an event; the payload is decoded on first use (many handlers never read it),
+ * as its stored format says: JSON, a form as an object, XML parsed.
+ */
 export function toWebhookEvent(event: ClaimedEvent): WebhookEvent {
   let parsed: { value: unknown } | undefined;
   return {
@@ -12,7 +16,7 @@ export function toWebhookEvent(event: ClaimedEvent): WebhookEvent {
     id: event.eventId,
     type: event.eventType,
     get payload(): unknown {
-      parsed ??= { value: JSON.parse(event.payload) as unknown };
+      parsed ??= { value: decodeStoredPayload(event.payload, event.payloadFormat) };
       return parsed.value;
     },
     rawBody: event.payload,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { PRESET_NAMES } from '../../plugin/providers/presets.js';
+import { getAnswer } from '../../plugin/providers/answers.js';
+import { findPreset, PRESET_NAMES } from '../../plugin/providers/presets.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { post } from '../helpers/requests.js';
@@ -39,8 +40,19 @@ describeEachDatabase('provider known answers over HTTP', (db) => {
 
       it('accepts the example and finds its event id', async () => {
         const response = await post(host.url(slug), { body: example.body, headers: { 'content-type': example.contentType, ...example.headers } });
-        expect(response.body).to.deep.equal({ status: 'accepted', id: example.id });
-        expect(response.status).to.equal(202);
+        const answer = findPreset(example.preset)!.answer;
+        if (answer) {
+          // The provider's own success document, not the contract's JSON (Salesforce's Ack, TwiML).
+          expect(response.body).to.deep.equal({ raw: getAnswer(answer).body });
+          expect(response.headers.get('content-type')).to.match(/^text\/xml/);
+          expect(response.status).to.equal(200);
+        } else {
+          // Batched presets add their counts: the example is a batch of one.
+          expect(response.body).to.deep.include({ status: 'accepted', id: example.id });
+          expect(response.status).to.equal(202);
+        }
+        const row = await db().knex('webhook_outbox').where({ partner: slug }).first();
+        expect(row.event_id).to.equal(example.id);
       });
 
       it('refuses the example with one signed byte changed (401)', async () => {
