@@ -66,6 +66,33 @@ describe('group commit batcher', () => {
     expect(batches).to.deep.equal([1, 2, 1]);
   });
 
+  it('counts a unit of several events as its events: batches and the queue limit count events, a lone large unit still gets a batch', async () => {
+    const batches: number[][][] = [];
+    const gate = deferred();
+    const batcher = createGroupCommit<number[], number>({
+      maxBatchSize: 4,
+      maxWaiting: 5,
+      maxConcurrent: 1,
+      countOf: (unit) => unit.length,
+      overloaded: () => new Error('overloaded'),
+      run: async (units) => {
+        batches.push(units);
+        await gate.promise;
+        return units.map((unit) => ({ ok: true, value: unit.length }));
+      },
+    });
+    const big = batcher.submit([1, 2, 3, 4, 5, 6]); // larger than both limits, alone: taken
+    const waiting = [batcher.submit([7, 8, 9]), batcher.submit([10, 11])];
+    expect(batcher.size).to.equal(11);
+    let refused: unknown;
+    await batcher.submit([12]).catch((error: unknown) => (refused = error)); // 5 events wait already
+    expect((refused as Error).message).to.equal('overloaded');
+    gate.resolve();
+    expect(await Promise.all([big, ...waiting])).to.deep.equal([6, 3, 2]);
+    // [7,8,9] and [10,11] would be 5 events: more than maxBatchSize, so two batches.
+    expect(batches).to.deep.equal([[[1, 2, 3, 4, 5, 6]], [[7, 8, 9]], [[10, 11]]]);
+  });
+
   it('keeps at most maxConcurrent batches in flight', async () => {
     let inFlight = 0;
     let most = 0;

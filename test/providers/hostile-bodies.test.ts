@@ -22,6 +22,8 @@ describeEachDatabase('hostile form and XML bodies', (db) => {
     const spec = (body: 'form' | 'xml', id: string) => ({ body, signature: { from: 'header:x-sig' }, algorithm: 'hmac-sha256', encoding: 'hex', content: ['body'], id: [id] });
     await host.plugin.partners.add({ slug: 'h-form', scheme: 'custom', secret: SECRET, settings: { signatureSpec: spec('form', 'body:id') } });
     await host.plugin.partners.add({ slug: 'h-xml', scheme: 'custom', secret: SECRET, settings: { signatureSpec: spec('xml', 'body:event.id') } });
+    const batch = { signature: { from: 'header:x-sig' }, algorithm: 'hmac-sha256', encoding: 'hex', content: ['body'], batch: { from: 'body', id: ['id'], type: ['type'] } };
+    await host.plugin.partners.add({ slug: 'h-batch', scheme: 'custom', secret: SECRET, settings: { signatureSpec: batch } });
   });
   after(async () => {
     await host?.close();
@@ -61,6 +63,51 @@ describeEachDatabase('hostile form and XML bodies', (db) => {
     expect(response.body.error).to.equal('invalid_body');
     const huge = `id=f3&pad=${'a'.repeat(1024 * 1024)}`;
     expect((await send('h-form', huge, 'application/x-www-form-urlencoded')).status).to.equal(413);
+  });
+
+  describe('batched bodies', () => {
+    const sendBatch = (body: string) => send('h-batch', body, 'application/json');
+    const stored = async () => (await db().knex('webhook_outbox').where({ partner: 'h-batch' })).length;
+
+    it('refuses an empty array with 400 invalid_batch', async () => {
+      const response = await sendBatch('[]');
+      expect(response.status).to.equal(400);
+      expect(response.body.error).to.equal('invalid_batch');
+    });
+
+    it('refuses a 100,000-item array with 400 batch_too_large, and 1,001 items too, storing nothing', async () => {
+      // Counted before any item is read: empty objects keep the body under the 1 MiB limit.
+      const huge = await sendBatch(JSON.stringify(Array.from({ length: 100_000 }, () => ({}))));
+      expect(huge.status).to.equal(400);
+      expect(huge.body.error).to.equal('batch_too_large');
+      const justOver = await sendBatch(JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ id: `e${i}` }))));
+      expect(justOver.body.error).to.equal('batch_too_large');
+      expect(await stored()).to.equal(0);
+    });
+
+    it('refuses nested arrays and items that are not objects with 400', async () => {
+      for (const body of ['[[{"id":"n1"}]]', '[{"id":"n2"},["x"]]', '[1,2,3]', '["a"]', '[null]', '[{"id":"n3"},true]']) {
+        const response = await sendBatch(body);
+        expect(response.status, body).to.equal(400);
+        expect(response.body.error, body).to.equal('invalid_batch');
+      }
+      expect(await stored()).to.equal(0);
+    });
+
+    it('refuses an item whose id is an object, too long or missing with 400 for the whole request', async () => {
+      for (const body of ['[{"id":"ok1"},{"id":{"x":1}}]', `[{"id":"ok2"},{"id":"${'x'.repeat(200)}"}]`, '[{"id":"ok3"},{"type":"t"}]', '[{"id":"ok4","type":{"x":1}}]']) {
+        const response = await sendBatch(body);
+        expect(response.status, body).to.equal(400);
+        expect(response.body.error, body).to.match(/^(?:missing_event_id|invalid_event_id|invalid_event_type)$/);
+      }
+      expect(await stored()).to.equal(0);
+    });
+
+    it('treats a body that is not an array as one event located by the spec (here: none, so 400)', async () => {
+      const response = await sendBatch('{"id":"single"}');
+      expect(response.status).to.equal(400);
+      expect(response.body.error).to.equal('missing_event_id');
+    });
   });
 
   it('refuses a form or XML body to a JSON partner with 415, and invalid UTF-8 with 400', async () => {
