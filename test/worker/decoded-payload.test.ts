@@ -37,23 +37,27 @@ describeEachDatabase('handlers receive decoded form and XML payloads', (db) => {
     const got = await waitFor(() => seen.get(k.id), 10_000, `the ${preset} handler`);
     const row = await db().knex('webhook_outbox').where({ partner: `dp-${preset}`, event_id: k.id }).first();
     expect(row.status).to.equal('done');
-    return got;
+    return { ...got, format: row.payload_format as string | null };
   }
 
   it('gives a Twilio form event its fields as an object, and the raw form as rawBody', async () => {
     const got = await deliver('twilio');
     expect(got.payload).to.deep.include({ CallSid: 'CA1234567890ABCDE', Digits: '1234', From: '+14158675310' });
     expect(got.rawBody).to.equal(example('twilio').body);
+    expect(got.format).to.equal('form');
   });
 
   it('gives a Slack slash command its form fields, including a field that holds JSON', async () => {
     const got = await deliver('slack');
     expect(got.payload).to.deep.include({ command: '/webhook-collect', team_id: 'T1DC2JH3J' });
+    expect(got.format).to.equal('form:payload');
   });
 
   it('gives a Salesforce notification its parsed XML', async () => {
     const got = await deliver('salesforce-outbound');
     expect(got.payload).to.deep.include({ Id: '04l000000000001AAA' });
+    // A notification is an item of a batch: stored as its parsed XML in JSON.
+    expect(got.format).to.equal(null);
     expect((got.payload as { sObject: Record<string, unknown> }).sObject).to.deep.include({ Id: '001000000000001AAA', Name: 'Ada &amp; Co' });
   });
 });
