@@ -1,4 +1,4 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser, XMLValidator, type EntityDecoderOptions } from 'fast-xml-parser';
 import { WebhookError } from '../errors.js';
 import { parseJsonBody } from '../ingest/json-body.js';
 
@@ -56,16 +56,18 @@ export function decodeForm(text: string, options: DecodeOptions): Record<string,
 }
 
 /**
- * XML without entity expansion, DTDs or external references: a DOCTYPE is refused outright
- * (XXE and entity bombs both need one), and entities are left as text.
+ * XML without DTDs, declared entities or external references: a DOCTYPE is refused outright (XXE
+ * and entity bombs both need one); XML's predefined entities and character references are decoded.
  */
 export function decodeXml(text: string): unknown {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new WebhookError(400, 'invalid_body', 'XML with a DOCTYPE or entity declaration is refused');
   if (xmlDepth(text) > MAX_XML_DEPTH) throw new WebhookError(400, 'invalid_body', `the XML body nests deeper than ${MAX_XML_DEPTH} levels`);
   if (XMLValidator.validate(text) !== true) throw new WebhookError(400, 'invalid_body', 'the body is not well-formed XML');
   const parser = new XMLParser({
-    processEntities: false,
-    htmlEntities: false,
+    // The parser calls the decoder for text and attributes, never for CDATA. Ours knows XML's five
+    // entities and character references only: nothing a DOCTYPE (refused above) could declare.
+    processEntities: true,
+    entityDecoder: XML_REFERENCES,
     ignoreAttributes: false,
     attributeNamePrefix: '@_',
     removeNSPrefix: true,
@@ -78,6 +80,28 @@ export function decodeXml(text: string): unknown {
     throw new WebhookError(400, 'invalid_body', 'the body is not well-formed XML');
   }
 }
+
+const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** One pass, so `&amp;#65;` becomes the text `&#65;`; a name XML does not predefine stays as written. */
+function decodeXmlReferences(value: string): string {
+  if (!value.includes('&')) return value;
+  return value.replace(/&(lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});/g, (whole, name: string) => {
+    if (name[0] !== '#') return PREDEFINED[name]!;
+    const code = name[1] === 'x' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
+    // A reference to a character XML does not allow (NUL, a surrogate, past Unicode) is kept as written.
+    const allowed = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0x10ffff && code !== 0xfffe && code !== 0xffff);
+    return allowed ? String.fromCodePoint(code) : whole;
+  });
+}
+
+const XML_REFERENCES: EntityDecoderOptions = Object.freeze({
+  setExternalEntities: () => undefined,
+  addInputEntities: () => undefined,
+  reset: () => undefined,
+  setXmlVersion: () => undefined,
+  decode: decodeXmlReferences,
+});
 
 /** Rough element depth from the tags alone, measured before any parser recursion. */
 function xmlDepth(text: string): number {

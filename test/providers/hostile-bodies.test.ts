@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
-import { decodeForm } from '../../plugin/bodies/decode-body.js';
+import { decodeForm, decodeXml } from '../../plugin/bodies/decode-body.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { startTestHost, type TestHost } from '../helpers/host.js';
 import { post } from '../helpers/requests.js';
@@ -36,6 +36,14 @@ describeEachDatabase('hostile form and XML bodies', (db) => {
     expect((await send('h-xml', '<event><id>x1</id><n>1</n></event>', 'text/xml')).body).to.deep.equal({ status: 'accepted', id: 'x1' });
     const form = decodeForm('id=f1&tag=a&tag=b&payload=%7B%22type%22%3A%22block_actions%22%7D&__proto__=x', { maxJsonDepth: 64, jsonFields: ['payload'] });
     expect({ ...form }).to.deep.equal({ id: 'f1', tag: ['a', 'b'], payload: { type: 'block_actions' }, ['__proto__']: 'x' });
+  });
+
+  it('decodes XML entities and character references once, and leaves CDATA as written', async () => {
+    const body = '<event><id>x&amp;2</id><name a="&lt;b&#65;">Ada &amp;#65; &#x42;</name><note><![CDATA[x &amp; y]]></note></event>';
+    expect((await send('h-xml', body, 'application/xml')).body).to.deep.equal({ status: 'accepted', id: 'x&2' });
+    const got = decodeXml(body) as { event: { name: Record<string, string>; note: string } };
+    expect(got.event.name).to.deep.equal({ '#text': 'Ada &#65; B', '@_a': '<bA' });
+    expect(got.event.note).to.equal('x &amp; y');
   });
 
   it('refuses XXE with 400 and never reads the file', async () => {

@@ -58,6 +58,6 @@ describeEachDatabase('handlers receive decoded form and XML payloads', (db) => {
     expect(got.payload).to.deep.include({ Id: '04l000000000001AAA' });
     // A notification is an item of a batch: stored as its parsed XML in JSON.
     expect(got.format).to.equal(null);
-    expect((got.payload as { sObject: Record<string, unknown> }).sObject).to.deep.include({ Id: '001000000000001AAA', Name: 'Ada &amp; Co' });
+    expect((got.payload as { sObject: Record<string, unknown> }).sObject).to.deep.include({ Id: '001000000000001AAA', Name: 'Ada & Co' });
   });
 });
