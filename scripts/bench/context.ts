@@ -27,6 +27,7 @@ export interface BenchOptions {
   cpuBaselineMicros: number;
   /** dist directory of a build of the code before issue 10, for the schemes phase's comparison; or null. */
   schemesBaseline: string | null;
+  schemesRounds: number;
 }
 
 /** Everything a phase needs, passed in (no module state): options, database, request factory, output. */

@@ -55,6 +55,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--cpu-prof [dir]', 'write a V8 CPU profile of each plugin server child (and print a summary)')
     .option('--profile [dir]', 'same as --cpu-prof')
     .option('--schemes-baseline <dist>', 'dist directory of a build of the code before issue 10: the schemes phase compares with it')
+    .option('--schemes-rounds <n>', 'interleaved rounds of the schemes phase (default 81; 9 with --quick)', positive('--schemes-rounds'))
     .option('--cpu-baseline <micros>', 'CPU µs per accepted-and-processed event before issue 15 (the cpu target compares with it)', positive('--cpu-baseline'), CPU_BASELINE_MICROS)
     .parse(argv);
   const raw = program.opts<{
@@ -72,6 +73,7 @@ function parseOptions(argv: string[]): BenchOptions {
     profile?: string | boolean;
     cpuBaseline: number;
     schemesBaseline?: string;
+    schemesRounds?: number;
   }>();
   raw.cpuProf ??= raw.profile;
   if (raw.connections.some((c) => !Number.isInteger(c) || c < 1)) throw new InvalidArgumentError('--connections must list positive integers');
@@ -96,6 +98,7 @@ function parseOptions(argv: string[]): BenchOptions {
     dedupeRows: Math.round(raw.dedupeRows),
     cpuBaselineMicros: raw.cpuBaseline,
     schemesBaseline: raw.schemesBaseline ? resolve(raw.schemesBaseline) : null,
+    schemesRounds: Math.max(1, Math.round(raw.schemesRounds ?? (raw.quick ? 9 : 81))),
     cpuProfDir: raw.cpuProf === undefined || raw.cpuProf === false ? null : raw.cpuProf === true ? mkdtempSync(join(tmpdir(), 'crmwh-bench-prof-')) : resolve(raw.cpuProf),
   };
 }
@@ -174,7 +177,7 @@ async function main(): Promise<number> {
       schemes: async () =>
         void (phases.schemes = await runSchemesPhase({
           baselineDist: options.schemesBaseline,
-          rounds: options.quick ? 9 : 41,
+          rounds: options.schemesRounds,
           msPerRound: options.quick ? 60 : 120,
           bodyBytes: 1024,
           log,
