@@ -3,8 +3,8 @@ import type { VariantName } from './protocol.js';
 import type { BenchRequest } from './requests.js';
 import type { ServerHandle } from './server-handle.js';
 
-export type PhaseName = 'ceiling' | 'naive' | 'bullmq' | 'plugin' | 'cpu' | 'storm' | 'processes' | 'e2e' | 'drain' | 'dedupe1m';
-export const PHASE_NAMES: readonly PhaseName[] = ['ceiling', 'naive', 'bullmq', 'plugin', 'cpu', 'storm', 'processes', 'e2e', 'drain', 'dedupe1m'];
+export type PhaseName = 'ceiling' | 'naive' | 'bullmq' | 'plugin' | 'cpu' | 'storm' | 'processes' | 'e2e' | 'drain' | 'dedupe1m' | 'schemes';
+export const PHASE_NAMES: readonly PhaseName[] = ['ceiling', 'naive', 'bullmq', 'plugin', 'cpu', 'storm', 'processes', 'e2e', 'drain', 'dedupe1m', 'schemes'];
 /** The receivers measured side by side, interleaved per connection count. */
 export const RECEIVER_PHASES = ['ceiling', 'naive', 'bullmq', 'plugin'] as const;
 
@@ -25,6 +25,9 @@ export interface BenchOptions {
   cpuProfDir: string | null;
   /** CPU µs per accepted-and-processed event before issue 15's work, the cpu target's reference. */
   cpuBaselineMicros: number;
+  /** dist directory of a build of the code before issue 10, for the schemes phase's comparison; or null. */
+  schemesBaseline: string | null;
+  schemesRounds: number;
 }
 
 /** Everything a phase needs, passed in (no module state): options, database, request factory, output. */

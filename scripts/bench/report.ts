@@ -6,6 +6,7 @@ import type { Dedupe1mPhase } from './phases/dedupe1m.js';
 import type { DrainPhase } from './phases/drain.js';
 import type { E2ePhase } from './phases/e2e.js';
 import type { ProcessesPhase } from './phases/processes.js';
+import { renderSchemes, type SchemesPhase } from './phases/schemes.js';
 import type { StormPhase } from './phases/storm.js';
 import type { StepResult } from './phases/step.js';
 import type { ThroughputPhase } from './phases/throughput.js';
@@ -34,6 +35,7 @@ export interface BenchResults {
     e2e?: E2ePhase;
     drain?: DrainPhase;
     dedupe1m?: Dedupe1mPhase;
+    schemes?: SchemesPhase;
   };
   /** Phases that failed, with why. */
   failures: Partial<Record<PhaseName, string>>;
@@ -149,6 +151,13 @@ export function evaluateTargets(phases: BenchResults['phases'], at: number, cpuB
       '>=',
       0.8,
       `${rate(phases.dedupe1m?.filled)} vs ${rate(phases.dedupe1m?.empty)}`,
+    ),
+    target(
+      'the four built-in schemes per request ≥ 0.95 × before issue 10 (same JSON parser; worst of the four)',
+      phases.schemes?.worstSlowdown === null || phases.schemes?.worstSlowdown === undefined ? null : 1 - phases.schemes.worstSlowdown,
+      '>=',
+      0.95,
+      phases.schemes?.baselineDist ? `before = ${phases.schemes.baselineDist}` : 'needs --schemes-baseline <dist of the code before issue 10>',
     ),
   ];
 }
@@ -369,6 +378,8 @@ export function renderReport(results: BenchResults): string {
       '',
     );
   }
+
+  if (phases.schemes) out.push(...renderSchemes(phases.schemes), '');
 
   out.push('Targets (ratios from this run):');
   for (const t of results.targets) {

@@ -10,6 +10,7 @@ import { runDedupe1mPhase } from './phases/dedupe1m.js';
 import { runDrainPhase } from './phases/drain.js';
 import { runE2ePhase } from './phases/e2e.js';
 import { runProcessesPhase } from './phases/processes.js';
+import { runSchemesPhase } from './phases/schemes.js';
 import { runStormPhase } from './phases/storm.js';
 import { runInterleavedThroughput } from './phases/throughput.js';
 import { redisProblem } from './redis.js';
@@ -53,6 +54,8 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--dedupe-rows <rows>', 'rows added to webhook_dedupe in the dedupe1m phase', positive('--dedupe-rows'), 1_000_000)
     .option('--cpu-prof [dir]', 'write a V8 CPU profile of each plugin server child (and print a summary)')
     .option('--profile [dir]', 'same as --cpu-prof')
+    .option('--schemes-baseline <dist>', 'dist directory of a build of the code before issue 10: the schemes phase compares with it')
+    .option('--schemes-rounds <n>', 'interleaved rounds of the schemes phase (default 81; 9 with --quick)', positive('--schemes-rounds'))
     .option('--cpu-baseline <micros>', 'CPU µs per accepted-and-processed event before issue 15 (the cpu target compares with it)', positive('--cpu-baseline'), CPU_BASELINE_MICROS)
     .parse(argv);
   const raw = program.opts<{
@@ -69,6 +72,8 @@ function parseOptions(argv: string[]): BenchOptions {
     cpuProf?: string | boolean;
     profile?: string | boolean;
     cpuBaseline: number;
+    schemesBaseline?: string;
+    schemesRounds?: number;
   }>();
   raw.cpuProf ??= raw.profile;
   if (raw.connections.some((c) => !Number.isInteger(c) || c < 1)) throw new InvalidArgumentError('--connections must list positive integers');
@@ -92,6 +97,8 @@ function parseOptions(argv: string[]): BenchOptions {
     backlogRows: Math.round(raw.backlog ?? (raw.quick ? 10_000 : 100_000)),
     dedupeRows: Math.round(raw.dedupeRows),
     cpuBaselineMicros: raw.cpuBaseline,
+    schemesBaseline: raw.schemesBaseline ? resolve(raw.schemesBaseline) : null,
+    schemesRounds: Math.max(1, Math.round(raw.schemesRounds ?? (raw.quick ? 9 : 81))),
     cpuProfDir: raw.cpuProf === undefined || raw.cpuProf === false ? null : raw.cpuProf === true ? mkdtempSync(join(tmpdir(), 'crmwh-bench-prof-')) : resolve(raw.cpuProf),
   };
 }
@@ -167,6 +174,14 @@ async function main(): Promise<number> {
       e2e: async () => void (phases.e2e = await runE2ePhase(ctx)),
       drain: async () => void (phases.drain = await runDrainPhase(ctx)),
       dedupe1m: async () => void (phases.dedupe1m = await runDedupe1mPhase(ctx)),
+      schemes: async () =>
+        void (phases.schemes = await runSchemesPhase({
+          baselineDist: options.schemesBaseline,
+          rounds: options.schemesRounds,
+          msPerRound: options.quick ? 60 : 120,
+          bodyBytes: 1024,
+          log,
+        })),
     };
     for (const phase of options.phases) {
       try {

@@ -15,8 +15,13 @@ export interface KnownAnswer {
   contentType: string;
   headers: Record<string, string>;
   body: string;
-  /** The event id the preset should find. */
-  id: string;
+  /** The event id the preset should find (for an example whose body is accepted). */
+  id?: string;
+  /**
+   * `invalid_json` for a published example whose body is not JSON (SDK tests often sign a
+   * placeholder): it gets past the signature check and is then refused 400, never 401.
+   */
+  outcome?: 'accepted' | 'invalid_json';
   /** The same request with one byte changed where the signature covers it. */
   tamper?: (request: { headers: Record<string, string>; body: string }) => { headers: Record<string, string>; body: string };
 }
@@ -78,8 +83,19 @@ const SALESFORCE_BODY = `<?xml version="1.0" encoding="UTF-8"?>
  </soapenv:Body>
 </soapenv:Envelope>`;
 
+const SHOPIFY_SOURCE = 'Shopify/shopify-api-js packages/shopify-api/lib/webhooks/__tests__/validate.test.ts (secret from lib/__tests__/test-config.ts, headers from webhooks/__tests__/utils.ts)';
+
+// The body HubSpot's Ruby and Python SDK tests sign: a placeholder, not JSON.
+const HUBSPOT_SDK_BODY = "{'example_field':'example_value'}";
+
+// compwright/x-hub-signature (the npm x-hub-signature package, for Facebook/GitHub-style
+// X-Hub-Signature headers)
+const X_HUB_SIGNATURE_SOURCE = 'compwright/x-hub-signature src/XHubSignature.test.js';
+
 const FIXED_S = 1_700_000_000;
 const computed = (docs: string) => `computed with node:crypto as documented at ${docs} (no complete published example)`;
+/** Beside a published example that cannot show the whole path (a non-JSON body, no id). */
+const alongside = (docs: string, why: string) => `computed with node:crypto as documented at ${docs}, because ${why}`;
 
 const shopifyBody = '{"id":820982911946154508,"email":"jon@example.com","closed_at":null}';
 const intercomBody = '{"type":"notification_event","id":"notif_ccd8a4d2-c5f4-4a3e-b8ec-6b3c3b5a9f4e","topic":"conversation.user.created","data":{}}';
@@ -106,7 +122,23 @@ export function flipBodyByte(request: { headers: Record<string, string>; body: s
 export const KNOWN_ANSWERS: readonly KnownAnswer[] = [
   {
     preset: 'shopify',
-    source: computed('https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook'),
+    source: SHOPIFY_SOURCE,
+    secret: 'test_secret_key',
+    nowMs: FIXED_S * 1000,
+    contentType: 'application/json',
+    headers: {
+      'x-shopify-hmac-sha256': 'B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=',
+      'x-shopify-topic': 'products/create',
+      'x-shopify-webhook-id': '123456789',
+      'x-shopify-shop-domain': 'shop1.myshopify.io',
+      'x-shopify-api-version': '2023-01',
+    },
+    body: '{"foo": "bar"}',
+    id: '123456789',
+  },
+  {
+    preset: 'shopify',
+    source: alongside('https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-5-verify-the-webhook', 'the SDK example has no X-Shopify-Event-Id'),
     secret: 'hush-shopify-client-secret-0123',
     nowMs: FIXED_S * 1000,
     contentType: 'application/json',
@@ -143,7 +175,18 @@ export const KNOWN_ANSWERS: readonly KnownAnswer[] = [
   },
   {
     preset: 'hubspot-v3',
-    source: computed('https://developers.hubspot.com/docs/api/webhooks/validating-requests'),
+    source: 'HubSpot/hubspot-api-ruby spec/helpers/signature_spec.rb (TEST_DATA v3_hash; the same inputs as hubspot-api-python tests/spec/utils/test_signature.py)',
+    secret: HUBSPOT_SECRET,
+    settings: { publicUrl: 'https://www.example.com/webhook_uri' },
+    nowMs: 1_700_000_300_000 + 1000,
+    contentType: 'application/json',
+    headers: { 'x-hubspot-request-timestamp': '1700000300000', 'x-hubspot-signature-v3': 'RnbPH7+UMKVkbV32P8bz450N4M56aPmcru1+D3kSDtw=' },
+    body: HUBSPOT_SDK_BODY,
+    outcome: 'invalid_json',
+  },
+  {
+    preset: 'hubspot-v3',
+    source: alongside('https://developers.hubspot.com/docs/api/webhooks/validating-requests', "the SDKs' example body is not JSON"),
     secret: HUBSPOT_SECRET,
     settings: { publicUrl: 'https://www.example.com/webhook_uri' },
     nowMs: FIXED_S * 1000 + 1000,
@@ -193,7 +236,17 @@ export const KNOWN_ANSWERS: readonly KnownAnswer[] = [
   },
   {
     preset: 'intercom',
-    source: computed('https://developers.intercom.com/docs/references/webhooks/webhook-models#signed-notifications'),
+    source: `${X_HUB_SIGNATURE_SOURCE} ("should sign using the specified parameters"; Intercom publishes no example of its own)`,
+    secret: 'my_little_secret',
+    nowMs: FIXED_S * 1000,
+    contentType: 'application/json',
+    headers: { 'x-hub-signature': 'sha1=3dca279e731c97c38e3019a075dee9ebbd0a99f0' },
+    body: 'random-signature-body',
+    outcome: 'invalid_json',
+  },
+  {
+    preset: 'intercom',
+    source: alongside('https://developers.intercom.com/docs/references/webhooks/webhook-models#signed-notifications', "the library's example body is not JSON"),
     secret: 'intercom-client-secret-0123456789',
     nowMs: FIXED_S * 1000,
     contentType: 'application/json',
@@ -314,7 +367,19 @@ export const KNOWN_ANSWERS: readonly KnownAnswer[] = [
   },
   {
     preset: 'meta',
-    source: computed('https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications'),
+    source: `${X_HUB_SIGNATURE_SOURCE} ("should sign UTF-8 bodies with sha256"; Meta publishes no example of its own)`,
+    secret: 'my_little_secret',
+    // The example body has no entry array: point the partner at a field, as an admin would.
+    settings: { presetSettings: { verifyToken: 'meta-verify-token' }, idFrom: 'body:id' },
+    nowMs: FIXED_S * 1000,
+    contentType: 'application/json',
+    headers: { 'x-hub-signature-256': 'sha256=2bee603b1bd2b873912ee43469a3b4a377ad70e7f64cbd58ccdbc67eb9a1b37f' },
+    body: '{ "id": "realtime_update" }',
+    id: 'realtime_update',
+  },
+  {
+    preset: 'meta',
+    source: alongside('https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications', "the library's example has no entry array (the default id)"),
     secret: 'meta-app-secret-0123456789abcdef',
     settings: { presetSettings: { verifyToken: 'meta-verify-token' } },
     nowMs: FIXED_S * 1000,
