@@ -27,23 +27,30 @@ function finishedBefore(db: Knex | Knex.Transaction, status: FinishedStatus, cut
     .andWhere((q) => q.where('processed_at', '<', cutoff).orWhere((n) => n.whereNull('processed_at').andWhere('received_at', '<', cutoff)));
 }
 
+export interface FinishedRow {
+  id: number;
+  eventId: string;
+}
+
 export async function selectFinished(
   knex: Knex,
   dialect: Dialect,
   query: { status: FinishedStatus; cutoffMs: number; after: FinishedCursor; limit: number },
-): Promise<{ ids: number[]; cursor: FinishedCursor }> {
+): Promise<{ rows: FinishedRow[]; cursor: FinishedCursor }> {
   const cutoff = toDbTime(query.cutoffMs);
   const base =
     query.after === null
       ? finishedBefore(knex, query.status, cutoff)
       : knex(OUTBOX_TABLE).where('status', query.status).andWhere('processed_at', '>=', query.after).andWhere('processed_at', '<', cutoff);
-  const rows: Array<{ id: number | string; processed_at: string | null }> = await base
-    .select('id', 'processed_at')
+  // event_id costs a read of each row, in id order (rows finish roughly in id order), and lets the
+  // caller group its deletes by event id (see pruneFinishedRows).
+  const rows: Array<{ id: number | string; event_id: string; processed_at: string | null }> = await base
+    .select('id', 'event_id', 'processed_at')
     .orderBy('processed_at')
     .limit(query.limit)
     .options(dialect.readOptions);
   const last = rows.at(-1)?.processed_at;
-  return { ids: rows.map((r) => Number(r.id)), cursor: typeof last === 'string' ? last : query.after };
+  return { rows: rows.map((r) => ({ id: Number(r.id), eventId: r.event_id })), cursor: typeof last === 'string' ? last : query.after };
 }
 
 /** Deletes the given rows that still have `status` and still finished before the cutoff. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createOutboxAdmin, type OutboxAdmin } from '../../plugin/outbox/outbox-admin.js';
-import { pruneDedupeRows } from '../../plugin/outbox/prune.js';
+import { pruneDedupeRows, pruneFinishedRows } from '../../plugin/outbox/prune.js';
 import { dialectOf } from '../../plugin/store/dialect.js';
 import { toDbTime } from '../../plugin/store/time.js';
 import { systemClock } from '../../plugin/types.js';
@@ -128,6 +128,28 @@ describeEachDatabase('outbox prune', (db) => {
     } finally {
       await host.close();
     }
+  });
+
+  // Issue 16: batches are cut from a read-ahead sorted by event id; the processed_at cursor is
+  // inclusive, so rows finished in the same millisecond come back while earlier ones still wait.
+  it('deletes each finished row once when batches come from a read-ahead, even where all finished in the same millisecond', async function () {
+    this.timeout(60_000);
+    await seedEvents(db().knex, [
+      ...many(1000, 'same-ms', { status: 'done', receivedAgoMs: 40 * DAY_MS }),
+      ...many(5, 'dead', { status: 'dead', receivedAgoMs: 40 * DAY_MS }),
+      ...many(5, 'recent', { status: 'done', receivedAgoMs: 1 * DAY_MS }),
+    ]);
+    const batches: number[] = [];
+    const result = await pruneFinishedRows(db().knex, dialectOf(db().knex), 'done', {
+      cutoffMs: Date.now() - 30 * DAY_MS,
+      batchSize: 100,
+      readAhead: 250,
+      onProgress: (p) => batches.push(p.done),
+    });
+    expect(result).to.deep.equal({ changed: 1000, batches: 10, interrupted: false });
+    expect(batches).to.deep.equal([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    expect(await countRows(db().knex, 'webhook_outbox', { status: 'done' })).to.equal(5);
+    expect(await countRows(db().knex, 'webhook_outbox', { status: 'dead' })).to.equal(5);
   });
 
   // Issue 16: a pass over many expired rows walks the primary key, an hourly one received_at. Both
