@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Dialect } from '../store/dialect.js';
 import {
   countExpiredDedupe, countFinished, deleteDedupe, deleteFinished, expiredDedupeShare, selectExpiredDedupe, selectExpiredDedupeByKey, selectFinished,
-  type DedupeKey, type FinishedCursor, type FinishedStatus,
+  type DedupeKey, type FinishedCursor, type FinishedRow, type FinishedStatus,
 } from '../store/outbox-prune.js';
 import { chunks, runBatches, type BatchProgress, type BatchRun } from './batches.js';
 
@@ -26,6 +26,7 @@ export interface PruneStepOptions {
  * buffer pool until their batch comes. 20,000 gained little, 100,000 lost the rows between batches.
  */
 export const FINISHED_READ_AHEAD = 50_000;
+const FINISHED_READ_STATEMENT_ROWS = 10_000;
 
 /**
  * Deletes outbox rows with `status` (done, or dead when dead-row retention is set) that finished
@@ -40,24 +41,28 @@ export async function pruneFinishedRows(
   options: PruneStepOptions & { readAhead?: number },
 ): Promise<BatchRun> {
   const progress = reporter('webhook_outbox', options, options.onProgress ? await countFinished(knex, status, options.cutoffMs) : null);
-  const readAhead = Math.max(options.readAhead ?? FINISHED_READ_AHEAD, options.batchSize);
+  const aheadRows = Math.max(options.readAhead ?? FINISHED_READ_AHEAD, options.batchSize);
   let cursor: FinishedCursor = null;
   let exhausted = false;
   let ahead: number[] = [];
+  // In statements of at most 10,000 rows (each reads its rows: well under a second), then sorted.
+  const readAhead = async (): Promise<number[]> => {
+    const rows: FinishedRow[] = [];
+    while (rows.length < aheadRows && !exhausted) {
+      const limit = Math.min(FINISHED_READ_STATEMENT_ROWS, aheadRows - rows.length);
+      const batch = await selectFinished(knex, dialect, { status, cutoffMs: options.cutoffMs, after: cursor, limit });
+      cursor = batch.cursor;
+      exhausted = batch.rows.length < limit;
+      rows.push(...batch.rows);
+    }
+    rows.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : a.id - b.id));
+    return rows.map((r) => r.id);
+  };
   return runBatches<number>(
     {
       async next(limit) {
         // Refilled before it runs short, so every batch but the last is full (a short one ends the run).
-        while (ahead.length < limit && !exhausted) {
-          const batch = await selectFinished(knex, dialect, { status, cutoffMs: options.cutoffMs, after: cursor, limit: readAhead });
-          cursor = batch.cursor;
-          exhausted = batch.rows.length < readAhead;
-          // The cursor is inclusive (rows may share a processed_at), so rows still waiting here can come again.
-          const waiting = new Set(ahead);
-          const fresh = batch.rows.filter((r) => !waiting.has(r.id));
-          fresh.sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : a.id - b.id));
-          ahead = ahead.concat(fresh.map((r) => r.id));
-        }
+        if (ahead.length < limit && !exhausted) ahead = ahead.concat(await readAhead());
         const taken = ahead.slice(0, limit);
         ahead = ahead.slice(limit);
         return taken;

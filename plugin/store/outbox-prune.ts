@@ -13,11 +13,15 @@ const UNFINISHED = ['pending', 'processing', 'dead'] as const;
  */
 export type FinishedStatus = 'done' | 'dead';
 
-/** The (status, processed_at) position a pass has reached; null before its first batch. */
-export type FinishedCursor = string | null;
+/**
+ * The (processed_at, id) position a pass has read to; null before its first read. With the id the
+ * cursor is exact even where many rows finished in the same millisecond, so a pass can read ahead of
+ * its deletes without meeting the rows it has read again.
+ */
+export type FinishedCursor = { at: string | null; id: number } | null;
 
 /**
- * Rows with `status` that finished (processed_at) before the cutoff, oldest first, read from
+ * Rows with `status` that finished (processed_at) before the cutoff, read from
  * idx_webhook_outbox_finished. A row that somehow lacks processed_at counts by its received_at; the
  * index sorts those first, so they are all taken before the cursor moves past them.
  */
@@ -27,30 +31,39 @@ function finishedBefore(db: Knex | Knex.Transaction, status: FinishedStatus, cut
     .andWhere((q) => q.where('processed_at', '<', cutoff).orWhere((n) => n.whereNull('processed_at').andWhere('received_at', '<', cutoff)));
 }
 
+/** The rows of finishedBefore past the cursor, as a range of (status, processed_at, id). */
+function finishedAfter(knex: Knex, status: FinishedStatus, cutoff: string, after: NonNullable<FinishedCursor>) {
+  const { at, id } = after;
+  if (at === null) return finishedBefore(knex, status, cutoff).andWhere((q) => q.whereNotNull('processed_at').orWhere('id', '>', id));
+  return knex(OUTBOX_TABLE)
+    .where('status', status)
+    .andWhere('processed_at', '<', cutoff)
+    .andWhere((q) => q.where('processed_at', '>', at).orWhere((same) => same.where('processed_at', at).andWhere('id', '>', id)));
+}
+
 export interface FinishedRow {
   id: number;
   eventId: string;
 }
 
+/** The next `limit` rows of a pass, oldest first, with their event ids (a read of each row, in id order). */
 export async function selectFinished(
   knex: Knex,
   dialect: Dialect,
   query: { status: FinishedStatus; cutoffMs: number; after: FinishedCursor; limit: number },
 ): Promise<{ rows: FinishedRow[]; cursor: FinishedCursor }> {
   const cutoff = toDbTime(query.cutoffMs);
-  const base =
-    query.after === null
-      ? finishedBefore(knex, query.status, cutoff)
-      : knex(OUTBOX_TABLE).where('status', query.status).andWhere('processed_at', '>=', query.after).andWhere('processed_at', '<', cutoff);
-  // event_id costs a read of each row, in id order (rows finish roughly in id order), and lets the
-  // caller group its deletes by event id (see pruneFinishedRows).
+  const base = query.after === null ? finishedBefore(knex, query.status, cutoff) : finishedAfter(knex, query.status, cutoff, query.after);
   const rows: Array<{ id: number | string; event_id: string; processed_at: string | null }> = await base
     .select('id', 'event_id', 'processed_at')
-    .orderBy('processed_at')
+    .orderBy([{ column: 'processed_at' }, { column: 'id' }])
     .limit(query.limit)
     .options(dialect.readOptions);
-  const last = rows.at(-1)?.processed_at;
-  return { rows: rows.map((r) => ({ id: Number(r.id), eventId: r.event_id })), cursor: typeof last === 'string' ? last : query.after };
+  const last = rows.at(-1);
+  return {
+    rows: rows.map((r) => ({ id: Number(r.id), eventId: r.event_id })),
+    cursor: last ? { at: last.processed_at, id: Number(last.id) } : query.after,
+  };
 }
 
 /** Deletes the given rows that still have `status` and still finished before the cutoff. */

@@ -135,7 +135,9 @@ describeEachDatabase('outbox prune', (db) => {
   it('deletes each finished row once when batches come from a read-ahead, even where all finished in the same millisecond', async function () {
     this.timeout(60_000);
     await seedEvents(db().knex, [
-      ...many(1000, 'same-ms', { status: 'done', receivedAgoMs: 40 * DAY_MS }),
+      ...many(700, 'same-ms', { status: 'done', receivedAgoMs: 40 * DAY_MS }),
+      // More rows than one read-ahead without processed_at (counted by received_at), which sort first.
+      ...many(300, 'untimed', { status: 'done', receivedAgoMs: 40 * DAY_MS, processedAgoMs: null }),
       ...many(5, 'dead', { status: 'dead', receivedAgoMs: 40 * DAY_MS }),
       ...many(5, 'recent', { status: 'done', receivedAgoMs: 1 * DAY_MS }),
     ]);

@@ -95,8 +95,10 @@ if (databaseKinds().includes('mysql')) {
       const cutoffMs = Date.now() - 7 * DAY_MS;
       const [done] = await plansOf(knex, () => selectFinished(knex, dialect, { status: 'done', cutoffMs, after: null, limit: 1000 }));
       expectIndexed(done, 'prune done, first batch', ['idx_webhook_outbox_finished']);
-      const [doneNext] = await plansOf(knex, () => selectFinished(knex, dialect, { status: 'done', cutoffMs, after: '2000-01-01 00:00:00.000', limit: 1000 }));
+      const [doneNext] = await plansOf(knex, () => selectFinished(knex, dialect, { status: 'done', cutoffMs, after: { at: '2000-01-01 00:00:00.000', id: 5 }, limit: 1000 }));
       expectIndexed(doneNext, 'prune done, next batch', ['idx_webhook_outbox_finished']);
+      const [doneAfterUntimed] = await plansOf(knex, () => selectFinished(knex, dialect, { status: 'done', cutoffMs, after: { at: null, id: 5 }, limit: 1000 }));
+      expectIndexed(doneAfterUntimed, 'prune done, after rows without processed_at', ['idx_webhook_outbox_finished']);
       const [dedupe] = await plansOf(knex, () => selectExpiredDedupe(knex, dialect, { cutoffMs, after: null, limit: 1000 }));
       expectIndexed(dedupe, 'prune dedupe', ['idx_webhook_dedupe_received']);
       // The anti-join probes the outbox by event id: (partner, event_id) or the admin page's
