@@ -19,6 +19,7 @@ import { pruneDedupeRows, pruneFinishedRows } from '../../../plugin/outbox/prune
 import { countDeadSince, readBacklog } from '../../../plugin/store/backlog.js';
 import { openDatabase } from '../../../plugin/store/connect.js';
 import { dialectOf } from '../../../plugin/store/dialect.js';
+import { fromDbTime } from '../../../plugin/store/time.js';
 import { migrateLatest } from '../../../plugin/store/migrate.js';
 import { claimDue, recoverExpiredClaims } from '../../../plugin/store/claims.js';
 import type { Logger } from '../../../plugin/types.js';
@@ -194,9 +195,18 @@ async function prunePhases(knex: Knex, args: Args, push: (row: Row) => void): Pr
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     const idle = await idleLoad.stop();
     push({ what: 'ingest alone, 100 events/s for 10 s', ms: idle.p99Ms, plan: '-', note: ingestNote(idle) });
-    for (const phase of ['webhook_outbox', 'webhook_dedupe'] as const) {
+    // The dedupe phase twice: at 7 days, where the outbox still holds most of those events' done
+    // rows (its worst case: each anti-join probe reads an outbox row), and up to where the done
+    // prune has reached, as in real use (dedupe rows outlive done rows, and the outbox goes first).
+    const sevenDays = Date.now() - 7 * 86_400_000;
+    const phases = [
+      { phase: 'webhook_outbox' as const, cutoffMs: () => Promise.resolve(sevenDays), label: '7d' },
+      { phase: 'webhook_dedupe' as const, cutoffMs: () => Promise.resolve(sevenDays), label: '7d, done rows still there' },
+      { phase: 'webhook_dedupe' as const, cutoffMs: () => oldestDoneMs(knex, sevenDays), label: 'past the done prune\'s reach' },
+    ];
+    for (const { phase, cutoffMs, label } of phases) {
       const live = load();
-      const row = await prunePhase(knex, phase, args.pruneRows, args.batchSize);
+      const row = await prunePhase(knex, phase, { budget: args.pruneRows, batchSize: args.batchSize, cutoffMs: await cutoffMs(), label });
       const during = await live.stop();
       push({ ...row, note: `${row.note}; ingest meanwhile ${ingestNote(during)}, p99 ${(during.p99Ms / idle.p99Ms).toFixed(1)}× idle` });
     }
@@ -209,16 +219,27 @@ const ingestNote = (f: IngestFigures) => `${f.events} commits, p50 ${f.p50Ms.toF
 
 /**
  * Runs one prune phase (the functions `outbox prune` runs one after the other) until `budget` rows
- * went, with a 7-day window as the README's example. The time to the first progress report is what the
+ * went, up to the given cutoff (7 days, as the README's example, unless said otherwise). The time to the first progress report is what the
  * progress total cost; the rate is over the deleting alone.
  */
-async function prunePhase(knex: Knex, phase: 'webhook_outbox' | 'webhook_dedupe', budget: number, batchSize: number): Promise<Row> {
+/** processed_at of the oldest done row left (the done prune's reach), or `fallbackMs` when none is. */
+async function oldestDoneMs(knex: Knex, fallbackMs: number): Promise<number> {
+  const [[row]] = (await knex.raw("SELECT MIN(processed_at) AS at FROM webhook_outbox WHERE status = 'done'")) as [[{ at: Date | string | null }]];
+  return row.at === null ? fallbackMs : Math.min(fallbackMs, fromDbTime(row.at).getTime());
+}
+
+async function prunePhase(
+  knex: Knex,
+  phase: 'webhook_outbox' | 'webhook_dedupe',
+  run: { budget: number; batchSize: number; cutoffMs: number; label: string },
+): Promise<Row> {
+  const { budget, batchSize } = run;
   const dialect = dialectOf(knex);
   const controller = new AbortController();
   let firstReportMs: number | null = null;
   let deleted = 0;
   const options = {
-    cutoffMs: Date.now() - 7 * 86_400_000,
+    cutoffMs: run.cutoffMs,
     batchSize,
     signal: controller.signal,
     onProgress: (p: { done: number }) => {
@@ -235,7 +256,7 @@ async function prunePhase(knex: Knex, phase: 'webhook_outbox' | 'webhook_dedupe'
   const countMs = (firstReportMs ?? started) - started;
   const rate = deleted / ((ended - (firstReportMs ?? started)) / 1000);
   return {
-    what: `prune ${phase === 'webhook_outbox' ? 'done rows' : 'dedupe rows'} (7d, batches of ${batchSize})`,
+    what: `prune ${phase === 'webhook_outbox' ? 'done rows' : 'dedupe rows'} (${run.label}, batches of ${batchSize})`,
     ms: ended - started,
     plan: await planOf(knex, statements),
     note: `${deleted} rows, ${Math.round(rate)} rows/s; ${countMs.toFixed(0)} ms to count before the first batch`,
