@@ -7,13 +7,13 @@ import { OUTBOX_STATUSES, type Clock, type OutboxStatus } from '../types.js';
 import type { BatchProgress } from './batches.js';
 import { findOutboxRow, listOutboxRows } from '../store/outbox-list.js';
 import type { OutboxRowDetail, OutboxRowView } from '../store/outbox-rows.js';
-import { readOutboxStats, type OutboxStats } from '../store/outbox-stats.js';
+import { readOutboxStats, type OutboxStats, type OutboxStatsReport } from '../store/outbox-stats.js';
 import { pruneDedupeRows, pruneFinishedRows, type PrunedTable } from './prune.js';
 import { replayDead, replayIds, type ReplayResult } from './replay.js';
 
 export type { BatchProgress } from './batches.js';
 export type { OutboxRowDetail, OutboxRowView } from '../store/outbox-rows.js';
-export type { OutboxStats } from '../store/outbox-stats.js';
+export type { OutboxStats, OutboxStatsReport } from '../store/outbox-stats.js';
 export type { ReplayResult } from './replay.js';
 
 export interface OutboxAdminDeps {
@@ -53,7 +53,10 @@ export function dedupeWindowMs(options: { dedupeOlderThanMs: number; doneOlderTh
 }
 
 export interface OutboxAdmin {
-  stats(): Promise<OutboxStats>;
+  /** Counts by status and partner; on a big table the done figures are estimates unless `exact` (see statsReport). */
+  stats(options?: { exact?: boolean | undefined }): Promise<OutboxStats>;
+  /** The same, saying which statuses were estimated. */
+  statsReport(options?: { exact?: boolean | undefined }): Promise<OutboxStatsReport>;
   list(filter?: ListOutboxFilter): Promise<OutboxRowView[]>;
   show(id: number): Promise<OutboxRowDetail>;
   replay(ids: number[]): Promise<ReplayResult>;
@@ -101,7 +104,8 @@ export function createOutboxAdmin(deps: OutboxAdminDeps): OutboxAdmin {
   };
 
   return {
-    stats: () => readOutboxStats(knex, dialect),
+    stats: async (options = {}) => (await readOutboxStats(knex, dialect, options)).stats,
+    statsReport: (options = {}) => readOutboxStats(knex, dialect, options),
 
     async list(filter = {}) {
       if (filter.status !== undefined && !OUTBOX_STATUSES.includes(filter.status)) {

@@ -15,9 +15,13 @@ export function registerOutboxCommands(program: Command, ctx: CommandContext): C
   const outbox = program.command('outbox').description('inspect, replay and prune accepted events');
   const withAdmin = <T>(work: (admin: OutboxAdmin) => Promise<T>) => ctx.withDatabase((db) => work(createOutboxAdmin({ ...db, clock: ctx.clock })));
 
-  leafCommand(outbox, 'stats', 'counts by status and partner, and the age of the oldest pending event').action(async (options: JsonOption) => {
-    ctx.output(options).result(await withAdmin((admin) => admin.stats()), formatStats);
-  });
+  leafCommand(outbox, 'stats', 'counts by status and partner, and the age of the oldest pending event')
+    .option('--exact', 'count every done row too, however many (seconds on a table of millions)')
+    .addHelpText('after', '\nA status with more than 50,000 rows (done, on a big table) is estimated from a sample of its index\nrows unless --exact: marked ≈ in the table; --json prints the same figures in the same shape.')
+    .action(async (options: JsonOption & { exact?: boolean }) => {
+      const report = await withAdmin((admin) => admin.statsReport({ exact: options.exact }));
+      ctx.output(options).result(report.stats, (stats) => formatStats(stats, report.estimated));
+    });
 
   leafCommand(outbox, 'list', 'list events, newest first (without payloads)')
     .addOption(new Option('--status <status>', 'only rows in this status').choices(OUTBOX_STATUSES))

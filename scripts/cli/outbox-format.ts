@@ -1,19 +1,22 @@
 import type { OutboxRowDetail, OutboxRowView, OutboxStats } from '../../plugin/outbox/outbox-admin.js';
-import { OUTBOX_STATUSES } from '../../plugin/types.js';
+import { OUTBOX_STATUSES, type OutboxStatus } from '../../plugin/types.js';
 import { formatAge } from './duration.js';
 import { cell, fields, table } from './output.js';
 
-export function formatStats(stats: OutboxStats): string {
-  const byStatus = table(['STATUS', 'ROWS'], OUTBOX_STATUSES.map((s) => [s, String(stats.byStatus[s])]));
+/** Estimated figures carry "≈" (see countStatus), with a line saying how to get exact ones. */
+export function formatStats(stats: OutboxStats, estimated: readonly OutboxStatus[] = []): string {
+  const figure = (status: OutboxStatus, n: number) => (estimated.includes(status) ? `≈${n}` : String(n));
+  const byStatus = table(['STATUS', 'ROWS'], OUTBOX_STATUSES.map((s) => [s, figure(s, stats.byStatus[s])]));
   const age = stats.oldestPendingAgeSeconds;
   const oldest = `Oldest pending: ${age === null ? 'none pending' : `${formatAge(age)} (${age} s)`}`;
+  const note = estimated.length ? `\n\n≈ estimated from a sample of the ${estimated.join(' and ')} rows; --exact counts them all (slow on a big table).` : '';
   const partners = Object.entries(stats.byPartner);
-  if (partners.length === 0) return `${byStatus}\n\n${oldest}`;
+  if (partners.length === 0) return `${byStatus}\n\n${oldest}${note}`;
   const byPartner = table(
     ['PARTNER', ...OUTBOX_STATUSES.map((s) => s.toUpperCase())],
-    partners.map(([slug, counts]) => [slug, ...OUTBOX_STATUSES.map((s) => String(counts[s]))]),
+    partners.map(([slug, counts]) => [slug, ...OUTBOX_STATUSES.map((s) => figure(s, counts[s]))]),
   );
-  return `${byStatus}\n\n${oldest}\n\n${byPartner}`;
+  return `${byStatus}\n\n${oldest}\n\n${byPartner}${note}`;
 }
 
 export function formatRowList(rows: readonly OutboxRowView[]): string {

@@ -34,6 +34,16 @@ describeEachDatabase('crm-webhooks outbox', (db) => {
     expect(text.stdout).to.match(/Oldest pending: 1m \d+s/);
   });
 
+  it('counts every row with stats --exact, in the same shape', async () => {
+    await seedEvents(db().knex, [...many(3, 'd', { status: 'done' }), { eventId: 'x1', partner: 'beta', status: 'dead' }]);
+    const run = await cli(['outbox', 'stats', '--exact', '--json']);
+    expect(run.code, run.stderr).to.equal(0);
+    const stats = parseJson<Record<string, unknown>>(run);
+    expect(Object.keys(stats)).to.deep.equal(['byStatus', 'byPartner', 'oldestPendingAgeSeconds']);
+    expect(stats.byStatus).to.deep.equal({ pending: 0, processing: 0, done: 3, dead: 1 });
+    expect((await cli(['outbox', 'stats', '--exact'])).stdout).not.to.include('≈');
+  });
+
   it('prints null for the oldest pending age when nothing is pending', async () => {
     expect(parseJson<{ oldestPendingAgeSeconds: unknown }>(await cli(['outbox', 'stats', '--json'])).oldestPendingAgeSeconds).to.equal(null);
   });

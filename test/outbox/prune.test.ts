@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createOutboxAdmin, type OutboxAdmin } from '../../plugin/outbox/outbox-admin.js';
+import { pruneDedupeRows, pruneFinishedRows } from '../../plugin/outbox/prune.js';
 import { dialectOf } from '../../plugin/store/dialect.js';
 import { toDbTime } from '../../plugin/store/time.js';
 import { systemClock } from '../../plugin/types.js';
@@ -128,6 +129,54 @@ describeEachDatabase('outbox prune', (db) => {
       await host.close();
     }
   });
+
+  // Issue 16: batches are cut from a read-ahead sorted by event id; the processed_at cursor is
+  // inclusive, so rows finished in the same millisecond come back while earlier ones still wait.
+  it('deletes each finished row once when batches come from a read-ahead, even where all finished in the same millisecond', async function () {
+    this.timeout(60_000);
+    await seedEvents(db().knex, [
+      ...many(700, 'same-ms', { status: 'done', receivedAgoMs: 40 * DAY_MS }),
+      // More rows than one read-ahead without processed_at (counted by received_at), which sort first.
+      ...many(300, 'untimed', { status: 'done', receivedAgoMs: 40 * DAY_MS, processedAgoMs: null }),
+      ...many(5, 'dead', { status: 'dead', receivedAgoMs: 40 * DAY_MS }),
+      ...many(5, 'recent', { status: 'done', receivedAgoMs: 1 * DAY_MS }),
+    ]);
+    const batches: number[] = [];
+    const result = await pruneFinishedRows(db().knex, dialectOf(db().knex), 'done', {
+      cutoffMs: Date.now() - 30 * DAY_MS,
+      batchSize: 100,
+      readAhead: 250,
+      onProgress: (p) => batches.push(p.done),
+    });
+    expect(result).to.deep.equal({ changed: 1000, batches: 10, interrupted: false });
+    expect(batches).to.deep.equal([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    expect(await countRows(db().knex, 'webhook_outbox', { status: 'done' })).to.equal(5);
+    expect(await countRows(db().knex, 'webhook_outbox', { status: 'dead' })).to.equal(5);
+  });
+
+  // Issue 16: a pass over many expired rows walks the primary key, an hourly one received_at. Both
+  // must delete exactly the same rows, batch after batch, across partners.
+  for (const walk of ['key', 'age'] as const) {
+    it(`deletes exactly the expired dedupe rows of finished events, batch by batch, walking by ${walk === 'key' ? 'primary key' : 'received_at'}`, async function () {
+      this.timeout(60_000);
+      const partners = ['acme', 'beta', 'zeta'];
+      const events = partners.flatMap((partner) => [
+        ...many(7, `${partner}-done`, { partner, status: 'done', receivedAgoMs: 40 * DAY_MS, dedupe: true }),
+        { partner, eventId: `${partner}-dead`, status: 'dead' as const, receivedAgoMs: 40 * DAY_MS },
+        { partner, eventId: `${partner}-pending`, status: 'pending' as const, receivedAgoMs: 41 * DAY_MS },
+        { partner, eventId: `${partner}-recent`, status: 'done' as const, receivedAgoMs: 1 * DAY_MS },
+      ]);
+      await seedEvents(db().knex, events);
+      await seedDedupe(db().knex, partners.map((partner) => ({ partner, eventId: `${partner}-orphan`, receivedAgoMs: 50 * DAY_MS })));
+      await db().knex('webhook_outbox').where('status', 'done').andWhere('event_id', 'like', '%-done-%').del();
+      const result = await pruneDedupeRows(db().knex, dialectOf(db().knex), { cutoffMs: Date.now() - 30 * DAY_MS, batchSize: 4, walk });
+      expect(result).to.include({ changed: 24, interrupted: false });
+      const left = await db().knex('webhook_dedupe').select('partner', 'event_id').orderBy(['partner', 'event_id']);
+      expect(left.map((r: { partner: string; event_id: string }) => r.event_id)).to.deep.equal(
+        partners.flatMap((p) => [`${p}-dead`, `${p}-pending`, `${p}-recent`]),
+      );
+    });
+  }
 
   it('refuses a negative window', async () => {
     const error = await admin.prune({ doneOlderThanMs: -1, dedupeOlderThanMs: 0 }).then(() => null, (e: { status?: number }) => e);

@@ -7,7 +7,8 @@ import { countDeadBefore, countDeadSince, readBacklog } from '../../plugin/store
 import { dialectOf } from '../../plugin/store/dialect.js';
 import { migrateLatest } from '../../plugin/store/migrate.js';
 import { recoverExpiredClaims } from '../../plugin/store/claims.js';
-import { selectExpiredDedupe, selectFinished } from '../../plugin/store/outbox-prune.js';
+import { deleteDedupe, deleteFinished, selectExpiredDedupe, selectExpiredDedupeByKey, selectFinished } from '../../plugin/store/outbox-prune.js';
+import { readOutboxStats } from '../../plugin/store/outbox-stats.js';
 import { selectDeadIds } from '../../plugin/store/outbox-replay.js';
 import { systemClock } from '../../plugin/types.js';
 import { explain, recordStatements, type PlanLine } from '../../scripts/bench/scale/plans.js';
@@ -94,8 +95,10 @@ if (databaseKinds().includes('mysql')) {
       const cutoffMs = Date.now() - 7 * DAY_MS;
       const [done] = await plansOf(knex, () => selectFinished(knex, dialect, { status: 'done', cutoffMs, after: null, limit: 1000 }));
       expectIndexed(done, 'prune done, first batch', ['idx_webhook_outbox_finished']);
-      const [doneNext] = await plansOf(knex, () => selectFinished(knex, dialect, { status: 'done', cutoffMs, after: '2000-01-01 00:00:00.000', limit: 1000 }));
+      const [doneNext] = await plansOf(knex, () => selectFinished(knex, dialect, { status: 'done', cutoffMs, after: { at: '2000-01-01 00:00:00.000', id: 5 }, limit: 1000 }));
       expectIndexed(doneNext, 'prune done, next batch', ['idx_webhook_outbox_finished']);
+      const [doneAfterUntimed] = await plansOf(knex, () => selectFinished(knex, dialect, { status: 'done', cutoffMs, after: { at: null, id: 5 }, limit: 1000 }));
+      expectIndexed(doneAfterUntimed, 'prune done, after rows without processed_at', ['idx_webhook_outbox_finished']);
       const [dedupe] = await plansOf(knex, () => selectExpiredDedupe(knex, dialect, { cutoffMs, after: null, limit: 1000 }));
       expectIndexed(dedupe, 'prune dedupe', ['idx_webhook_dedupe_received']);
       // The anti-join probes the outbox by event id: (partner, event_id) or the admin page's
@@ -103,10 +106,49 @@ if (databaseKinds().includes('mysql')) {
       const [first, probe] = dedupe!.map((l) => l.key?.split('|')[0]);
       expect(first).to.equal('idx_webhook_dedupe_received');
       expect(probe).to.be.oneOf(['idx_webhook_outbox_event', 'idx_webhook_outbox_event_id']);
+      // A pass over many expired rows walks the primary key instead, probing the outbox in the same order.
+      const [byKey] = await plansOf(knex, () => selectExpiredDedupeByKey(knex, dialect, { cutoffMs, after: null, limit: 1000 }));
+      expect(byKey![0], 'prune dedupe by key, first batch').to.include({ key: 'PRIMARY' });
+      expect(byKey![0]!.type).to.be.oneOf(['index', 'range']);
+      const [byKeyNext] = await plansOf(knex, () => selectExpiredDedupeByKey(knex, dialect, { cutoffMs, after: ['partner-05', 'evt_8'], limit: 1000 }));
+      expectIndexed(byKeyNext, 'prune dedupe by key, next batch', ['PRIMARY']);
+      for (const plan of [byKey!, byKeyNext!]) {
+        expect(plan.map((l) => l.extra).join(' ')).not.to.match(/filesort|temporary/i);
+        expect(plan[1]?.key?.split('|')[0]).to.be.oneOf(['idx_webhook_outbox_event', 'idx_webhook_outbox_event_id']);
+      }
+      // Every batch's DELETE finds its rows by primary key.
+      const [deleteDone] = await plansOf(knex, () => deleteFinished(knex, [5, 6, 7], 'done', cutoffMs));
+      expectIndexed(deleteDone, 'delete done batch', ['PRIMARY', 'idx_webhook_outbox_status_id']);
+      const [deleteKeys] = await plansOf(knex, () => deleteDedupe(knex, [['partner-05', 'evt_1'], ['partner-06', 'evt_2']], cutoffMs));
+      expectIndexed(deleteKeys, 'delete dedupe batch', ['PRIMARY']);
       const [replay] = await plansOf(knex, () => selectDeadIds(knex, dialect, { partner: 'partner-03', afterId: 0, limit: 1000 }));
       expectIndexed(replay, 'replay dead', ['idx_webhook_outbox_stats', 'idx_webhook_outbox_partner_id']);
       const [replayAll] = await plansOf(knex, () => selectDeadIds(knex, dialect, { afterId: 0, limit: 1000 }));
       expectIndexed(replayAll, 'replay all dead', ['idx_webhook_outbox_status_id']);
+    });
+
+    it('counts outbox stats on (status, partner) ranges, sampling a big status without reading it whole', async () => {
+      const dialect = dialectOf(knex);
+      // Bounds scaled down to the 40,000 seeded rows, so that done (and dead) take the sampled path.
+      const limits = { exactUpTo: 2000, sampleIds: 2000 };
+      const { result, statements } = await recordStatements(knex, () => readOutboxStats(knex, dialect, { limits }));
+      expect(result.estimated).to.include('done');
+      const [[{ n: done }]] = (await knex.raw("SELECT COUNT(*) AS n FROM webhook_outbox WHERE status = 'done'")) as [[{ n: number }]];
+      let sampled = 0;
+      for (const statement of statements) {
+        const lines = (await explain(knex, statement)).filter((l) => !l.table.startsWith('<derived'));
+        for (const line of lines) {
+          const label = `${statement.sql}: ${JSON.stringify(line)}`;
+          expect(line.type, label).not.to.be.oneOf(['ALL', 'index']);
+          expect(line.extra, label).not.to.match(/filesort|temporary/i);
+        }
+        if (/FORCE INDEX/.test(statement.sql)) {
+          sampled += 1;
+          expect(lines[0], statement.sql).to.include({ type: 'range', key: 'idx_webhook_outbox_stats' });
+          expect(lines[0]!.rows, 'the sample reads a few ranges, not every done row').to.be.below(Number(done) / 4);
+        }
+      }
+      expect(sampled, 'one sampled count per estimated status').to.equal(result.estimated.length);
     });
 
     it('stops a time-limited read on the server when its limit passes', async () => {

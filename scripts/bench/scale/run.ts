@@ -1,27 +1,31 @@
 /**
- * npm run bench:scale -- [--rows N] [--url mysql://...] [--reuse] [--prune-rows N]
+ * npm run bench:scale -- [--rows N] [--url mysql://...] [--reuse] [--prune-rows N] [--batch-size N] [--only-prune]
  *
  * Issue 16's scale run: seeds N outbox rows and their dedupe rows (default 2,000,000) into a MariaDB
  * database of its own, then times every docs/dba.md query, every `outbox` CLI command (through the
  * same OutboxAdmin functions the CLI calls), the admin list with each filter, /_health, /_metrics,
  * the dead-rows alert count, one claim, lease recovery and both prune phases, each printed with its
- * EXPLAIN access type and key. Not part of `npm test`: speed belongs here, not in assertions.
+ * EXPLAIN access type and key. Each prune phase runs beside live ingest (100 events/s, as issue 16's DBA
+ * sent), whose commit p99 is compared with its p99 when idle. Not part of `npm test`: speed belongs
+ * here, not in assertions.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import type { Knex } from 'knex';
 import { createWebhooksPlugin } from '../../../plugin/index.js';
-import { createOutboxAdmin } from '../../../plugin/outbox/outbox-admin.js';
+import { createOutboxAdmin, DEFAULT_BATCH_SIZE } from '../../../plugin/outbox/outbox-admin.js';
 import { pruneDedupeRows, pruneFinishedRows } from '../../../plugin/outbox/prune.js';
 import { countDeadSince, readBacklog } from '../../../plugin/store/backlog.js';
 import { openDatabase } from '../../../plugin/store/connect.js';
 import { dialectOf } from '../../../plugin/store/dialect.js';
+import { fromDbTime } from '../../../plugin/store/time.js';
 import { migrateLatest } from '../../../plugin/store/migrate.js';
 import { claimDue, recoverExpiredClaims } from '../../../plugin/store/claims.js';
 import type { Logger } from '../../../plugin/types.js';
 import { packageRoot } from '../../build-manifest.js';
 import { planOf, recordStatements } from './plans.js';
+import { startIngest, type IngestFigures } from './ingest-load.js';
 import { DEFAULT_SHAPE, SEEDED_ERROR, seedOutbox } from './seed.js';
 
 interface Args {
@@ -29,15 +33,18 @@ interface Args {
   url: string;
   reuse: boolean;
   pruneRows: number;
+  batchSize: number;
+  onlyPrune: boolean;
   partner: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { rows: 2_000_000, url: process.env.WEBHOOKS_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crmwh_scale_bench', reuse: false, pruneRows: 20_000, partner: 'partner-07' };
+  const args: Args = { rows: 2_000_000, url: process.env.WEBHOOKS_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crmwh_scale_bench', reuse: false, pruneRows: 20_000, batchSize: DEFAULT_BATCH_SIZE, onlyPrune: false, partner: 'partner-07' };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
-    if (flag === '--reuse') {
-      args.reuse = true;
+    if (flag === '--reuse' || flag === '--only-prune') {
+      if (flag === '--reuse') args.reuse = true;
+      else args.onlyPrune = true;
       continue;
     }
     const value = String(argv[i + 1]);
@@ -45,8 +52,9 @@ function parseArgs(argv: readonly string[]): Args {
     if (flag === '--rows') args.rows = Number(value);
     else if (flag === '--url') args.url = value;
     else if (flag === '--prune-rows') args.pruneRows = Number(value);
+    else if (flag === '--batch-size') args.batchSize = Number(value);
     else if (flag === '--partner') args.partner = value;
-    else throw new Error(`unknown argument ${flag}; use --rows N, --url URL, --prune-rows N, --partner SLUG, --reuse`);
+    else throw new Error(`unknown argument ${flag}; use --rows N, --url URL, --prune-rows N, --batch-size N, --partner SLUG, --reuse, --only-prune`);
   }
   if (!Number.isSafeInteger(args.rows) || args.rows < 10_000) throw new Error('--rows must be a whole number of at least 10000');
   return args;
@@ -117,10 +125,6 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const seedStarted = Date.now();
   const knex = await prepare(args, log);
-  const dialect = dialectOf(knex);
-  const clock = { now: () => Date.now() };
-  const admin = createOutboxAdmin({ knex, dialect, clock });
-  const plugin = createWebhooksPlugin({ knex, logger: silent });
   // Printed as they come: a run at 2,000,000 rows takes a while, and a late failure keeps the rest.
   const rows = {
     push(row: Row) {
@@ -132,14 +136,27 @@ export async function main(argv: readonly string[]): Promise<void> {
   log(`seeded/reused in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s: ${counts.outbox} outbox rows, ${counts.dedupe} dedupe rows`);
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.versions.node}, ${version.v}, buffer pool ${Math.round(Number(version.pool) / 2 ** 20)} MiB`;
   process.stdout.write(`\nScale run: ${counts.outbox} outbox rows, ${counts.dedupe} dedupe rows; ${machine}\n\n`);
+  process.stdout.write(`Load average at the start: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n\n`);
   process.stdout.write('| operation | ms | plan (table access/key) |\n| --- | ---: | --- |\n');
 
+  if (!args.onlyPrune) await timeQueries(knex, args, rows.push);
+  await prunePhases(knex, args, rows.push);
+  process.stdout.write(`\nLoad average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  await knex.destroy();
+}
+
+async function timeQueries(knex: Knex, args: Args, push: (row: Row) => void): Promise<void> {
+  const dialect = dialectOf(knex);
+  const admin = createOutboxAdmin({ knex, dialect, clock: { now: () => Date.now() } });
+  const plugin = createWebhooksPlugin({ knex, logger: silent });
+  const rows = { push };
   for (const sql of sqlBlocks().filter((b) => /^SELECT/i.test(b))) {
     rows.push(await time(knex, `dba.md: ${nameOf(sql)}`, () => knex.raw(sql)));
   }
   const partner = args.partner;
   const [{ id: deadId } = { id: 0 }] = await knex('webhook_outbox').select('id').where({ status: 'dead' }).orderBy('id').limit(1);
   rows.push(await time(knex, 'outbox stats', () => admin.stats()));
+  rows.push(await time(knex, 'outbox stats --exact', () => admin.stats({ exact: true })));
   rows.push(await time(knex, 'outbox list (no filter)', () => admin.list({})));
   for (const status of ['pending', 'processing', 'done', 'dead'] as const) {
     rows.push(await time(knex, `outbox list --status ${status}`, () => admin.list({ status })));
@@ -167,26 +184,63 @@ export async function main(argv: readonly string[]): Promise<void> {
     [SEEDED_ERROR],
   );
 
-  for (const phase of ['webhook_outbox', 'webhook_dedupe'] as const) {
-    rows.push(await prunePhase(knex, phase, args.pruneRows));
-  }
-
-  await knex.destroy();
 }
+
+/** Both prune phases, each beside live ingest; first the ingest alone, for its idle p99. */
+async function prunePhases(knex: Knex, args: Args, push: (row: Row) => void): Promise<void> {
+  const ingestDb = openDatabase(args.url, { poolMax: 4 });
+  const load = () => startIngest(ingestDb, dialectOf(ingestDb), { perSecond: 100, partner: args.partner });
+  try {
+    const idleLoad = load();
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    const idle = await idleLoad.stop();
+    push({ what: 'ingest alone, 100 events/s for 10 s', ms: idle.p99Ms, plan: '-', note: ingestNote(idle) });
+    // The dedupe phase twice: at 7 days, where the outbox still holds most of those events' done
+    // rows (its worst case: each anti-join probe reads an outbox row), and up to where the done
+    // prune has reached, as in real use (dedupe rows outlive done rows, and the outbox goes first).
+    const sevenDays = Date.now() - 7 * 86_400_000;
+    const phases = [
+      { phase: 'webhook_outbox' as const, cutoffMs: () => Promise.resolve(sevenDays), label: '7d' },
+      { phase: 'webhook_dedupe' as const, cutoffMs: () => Promise.resolve(sevenDays), label: '7d, done rows still there' },
+      { phase: 'webhook_dedupe' as const, cutoffMs: () => oldestDoneMs(knex, sevenDays), label: 'past the done prune\'s reach' },
+    ];
+    for (const { phase, cutoffMs, label } of phases) {
+      const live = load();
+      const row = await prunePhase(knex, phase, { budget: args.pruneRows, batchSize: args.batchSize, cutoffMs: await cutoffMs(), label });
+      const during = await live.stop();
+      push({ ...row, note: `${row.note}; ingest meanwhile ${ingestNote(during)}, p99 ${(during.p99Ms / idle.p99Ms).toFixed(1)}× idle` });
+    }
+  } finally {
+    await ingestDb.destroy();
+  }
+}
+
+const ingestNote = (f: IngestFigures) => `${f.events} commits, p50 ${f.p50Ms.toFixed(1)} ms, p99 ${f.p99Ms.toFixed(1)} ms, max ${f.maxMs.toFixed(0)} ms`;
 
 /**
  * Runs one prune phase (the functions `outbox prune` runs one after the other) until `budget` rows
- * went, with a 7-day window as the README's example. The time to the first progress report is what the
+ * went, up to the given cutoff (7 days, as the README's example, unless said otherwise). The time to the first progress report is what the
  * progress total cost; the rate is over the deleting alone.
  */
-async function prunePhase(knex: Knex, phase: 'webhook_outbox' | 'webhook_dedupe', budget: number): Promise<Row> {
+/** processed_at of the oldest done row left (the done prune's reach), or `fallbackMs` when none is. */
+async function oldestDoneMs(knex: Knex, fallbackMs: number): Promise<number> {
+  const [[row]] = (await knex.raw("SELECT MIN(processed_at) AS at FROM webhook_outbox WHERE status = 'done'")) as [[{ at: Date | string | null }]];
+  return row.at === null ? fallbackMs : Math.min(fallbackMs, fromDbTime(row.at).getTime());
+}
+
+async function prunePhase(
+  knex: Knex,
+  phase: 'webhook_outbox' | 'webhook_dedupe',
+  run: { budget: number; batchSize: number; cutoffMs: number; label: string },
+): Promise<Row> {
+  const { budget, batchSize } = run;
   const dialect = dialectOf(knex);
   const controller = new AbortController();
   let firstReportMs: number | null = null;
   let deleted = 0;
   const options = {
-    cutoffMs: Date.now() - 7 * 86_400_000,
-    batchSize: 1000,
+    cutoffMs: run.cutoffMs,
+    batchSize,
     signal: controller.signal,
     onProgress: (p: { done: number }) => {
       firstReportMs ??= performance.now();
@@ -202,7 +256,7 @@ async function prunePhase(knex: Knex, phase: 'webhook_outbox' | 'webhook_dedupe'
   const countMs = (firstReportMs ?? started) - started;
   const rate = deleted / ((ended - (firstReportMs ?? started)) / 1000);
   return {
-    what: `prune ${phase === 'webhook_outbox' ? 'done rows' : 'dedupe rows'} (7d, batches of 1000)`,
+    what: `prune ${phase === 'webhook_outbox' ? 'done rows' : 'dedupe rows'} (${run.label}, batches of ${batchSize})`,
     ms: ended - started,
     plan: await planOf(knex, statements),
     note: `${deleted} rows, ${Math.round(rate)} rows/s; ${countMs.toFixed(0)} ms to count before the first batch`,
