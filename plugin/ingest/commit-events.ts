@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { StoreUnavailableError, WebhookError } from '../errors.js';
 import type { DbClock } from '../store/db-clock.js';
 import type { Dialect } from '../store/dialect.js';
-import { detectInsertCapabilities, insertEvents, type InboundEvent, type InsertCapabilities, type InsertOutcome } from '../store/outbox-insert.js';
+import { inConnectionTransaction } from '../store/connection-transaction.js';
+import { detectInsertCapabilities, insertEventsIn, type InboundEvent, type InsertCapabilities, type InsertOutcome } from '../store/outbox-insert.js';
 import type { Logger } from '../types.js';
 import type { FastPath } from '../worker/dispatcher.js';
 import { createGroupCommit, type Settled } from './group-commit.js';
@@ -61,7 +62,7 @@ export function createEventCommitter(deps: EventCommitterDeps): EventCommitter {
     const receivedAtMs = dbClock.now();
     try {
       const can = await insertCapabilities();
-      outcomes = await withDeadlockRetry(() => knex.transaction((trx) => insertEvents(trx, dialect, events, receivedAtMs, claims, can)));
+      outcomes = await withDeadlockRetry(() => inConnectionTransaction(knex, dialect, (session) => insertEventsIn(session, dialect, events, receivedAtMs, claims, can)));
     } catch (error) {
       fastPath.release(claims.length);
       throw error;

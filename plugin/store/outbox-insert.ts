@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from './dialect.js';
+import { sessionOf, type StatementSession } from './connection-transaction.js';
 import { toDbTime } from './time.js';
 
 export const DEDUPE_TABLE = 'webhook_dedupe';
@@ -156,8 +157,20 @@ function multiRowInsert<R>(table: string, columns: ReadonlyArray<readonly [strin
  * within the batch is a duplicate of its first occurrence. `claims[i]` (when given) makes the
  * outbox row start as `processing`, leased to this process, so the fast path needs no second write.
  */
-export async function insertEvents(
+export function insertEvents(
   trx: Knex.Transaction,
+  dialect: Dialect,
+  events: readonly InboundEvent[],
+  receivedAtMs: number,
+  claims: readonly (InsertClaim | null)[] = [],
+  capabilities: InsertCapabilities = BASIC_INSERT,
+): Promise<InsertResult[]> {
+  return insertEventsIn(sessionOf(trx), dialect, events, receivedAtMs, claims, capabilities);
+}
+
+/** insertEvents on any session: ingest's own transaction on a pooled connection (connection-transaction.ts). */
+export async function insertEventsIn(
+  trx: StatementSession,
   dialect: Dialect,
   events: readonly InboundEvent[],
   receivedAtMs: number,
@@ -194,12 +207,12 @@ export async function insertEvents(
     const { sql, bindings } = multiRowInsert(OUTBOX_TABLE, OUTBOX_ROW, chunk);
     // With RETURNING the claimed rows' ids come back with the insert: no second statement.
     const returning = capabilities.returning && chunk.some((row) => row.claim);
-    const result = await trx.raw(returning ? `${sql} returning \`id\`, \`partner\`, \`event_id\`` : sql, bindings as Knex.RawBinding[]);
+    const result = await trx.raw(returning ? `${sql} returning \`id\`, \`partner\`, \`event_id\`` : sql, bindings);
     if (returning) for (const row of dialect.rawRows<ReturnedId>(result)) ids.set(keyOf({ partner: row.partner, eventId: row.event_id }), Number(row.id));
   }
   const claimed = rows.filter((row) => row.claim);
   if (!capabilities.returning && claimed.length > 0) {
-    for (const [key, id] of await claimedRowIds(trx, claimed)) ids.set(key, id);
+    for (const [key, id] of await claimedRowIds(trx, dialect, claimed)) ids.set(key, id);
   }
   const accepted = new Set(newIndexes);
   return events.map((event, i) => ({
@@ -220,7 +233,7 @@ interface ReturnedId {
  * Ids of the rows this batch wrote as claimed, read back inside the transaction, where the server
  * has no INSERT ... RETURNING (MySQL 8). The rows are found by key, one indexed query per partner.
  */
-async function claimedRowIds(trx: Knex.Transaction, rows: readonly NewRow[]): Promise<Map<string, number>> {
+async function claimedRowIds(trx: StatementSession, dialect: Dialect, rows: readonly NewRow[]): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   const byPartner = new Map<string, { lockedBy: string; eventIds: string[] }>();
   for (const { event, claim } of rows) {
@@ -229,11 +242,12 @@ async function claimedRowIds(trx: Knex.Transaction, rows: readonly NewRow[]): Pr
     byPartner.set(event.partner, group);
   }
   for (const [partner, { lockedBy, eventIds }] of byPartner) {
-    const rows: Array<{ id: number | string; event_id: string }> = await trx(OUTBOX_TABLE)
+    const { sql, bindings } = trx.builder(OUTBOX_TABLE)
       .select('id', 'event_id')
       .where({ partner, status: 'processing', locked_by: lockedBy })
-      .whereIn('event_id', eventIds);
-    for (const row of rows) ids.set(keyOf({ partner, eventId: row.event_id }), Number(row.id));
+      .whereIn('event_id', eventIds)
+      .toSQL();
+    for (const row of dialect.rawRows<{ id: number | string; event_id: string }>(await trx.raw(sql, bindings))) ids.set(keyOf({ partner, eventId: row.event_id }), Number(row.id));
   }
   return ids;
 }
@@ -247,7 +261,7 @@ async function claimedRowIds(trx: Knex.Transaction, rows: readonly NewRow[]): Pr
  * keys in the same order and do not deadlock.
  */
 async function insertDedupeRows(
-  trx: Knex.Transaction,
+  trx: StatementSession,
   dialect: Dialect,
   events: readonly InboundEvent[],
   receivedAt: string,
@@ -256,7 +270,7 @@ async function insertDedupeRows(
   try {
     for (const chunk of chunked(events, { maxItems: MAX_STATEMENT_ROWS, maxBytes: Number.POSITIVE_INFINITY, sizeOf: () => 0 })) {
       const { sql, bindings } = multiRowInsert(DEDUPE_TABLE, DEDUPE_ROW, chunk.map((event) => ({ event, receivedAt })));
-      await trx.raw(sql, bindings as Knex.RawBinding[]);
+      await trx.raw(sql, bindings);
       for (let n = 0; n < chunk.length; n += 1) fresh.push(true); // inserted in this transaction: new
     }
     return fresh;
@@ -266,7 +280,7 @@ async function insertDedupeRows(
   for (const e of events.slice(fresh.length)) {
     const row = { partner: e.partner, event_id: e.eventId, body_sha256: e.bodySha256, received_at: receivedAt };
     // No conflict target: a clash on either unique key (id or body hash) makes the row a duplicate.
-    const { sql, bindings } = trx(DEDUPE_TABLE).insert(row).onConflict().ignore().toSQL();
+    const { sql, bindings } = trx.builder(DEDUPE_TABLE).insert(row).onConflict().ignore().toSQL();
     if (dialect.affectedRows(await trx.raw(sql, bindings)) === 1) fresh.push(true);
     else fresh.push(await originalEventId(trx, dialect, row));
   }
@@ -279,11 +293,11 @@ async function insertDedupeRows(
  * a row pruned in between leaves the request's own id.
  */
 async function originalEventId(
-  trx: Knex.Transaction,
+  trx: StatementSession,
   dialect: Dialect,
   row: { partner: string; event_id: string; body_sha256: string | null },
 ): Promise<string> {
-  let query = trx(DEDUPE_TABLE)
+  let query = trx.builder(DEDUPE_TABLE)
     .select('event_id')
     .where('partner', row.partner)
     .andWhere((q) => {
@@ -291,7 +305,8 @@ async function originalEventId(
       if (row.body_sha256 !== null) q.orWhere('body_sha256', row.body_sha256);
     });
   if (dialect.name === 'mysql') query = query.forShare();
-  const found: Array<{ event_id: string }> = await query;
+  const { sql, bindings } = query.toSQL();
+  const found = dialect.rawRows<{ event_id: string }>(await trx.raw(sql, bindings));
   if (found.some((r) => r.event_id === row.event_id)) return row.event_id;
   return found[0]?.event_id ?? row.event_id;
 }
