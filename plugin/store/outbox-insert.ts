@@ -56,8 +56,9 @@ const keyOf = (e: { partner: string; eventId: string }) => `${e.partner}\u0000${
 const MAX_STATEMENT_BYTES = 1024 * 1024;
 
 /**
- * Rows per multi-row INSERT at most: knex writes SQLite's as a compound SELECT, which SQLite caps at
- * 500 terms; MySQL has no such cap but gains nothing from more.
+ * Rows per multi-row INSERT at most: SQLite takes at most 32,766 bound values per statement (an
+ * outbox row binds 14, and each added column counts per row); MySQL has no such cap but gains
+ * nothing from more.
  */
 const MAX_STATEMENT_ROWS = 500;
 
