@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { StoreUnavailableError, WebhookError } from '../errors.js';
 import type { DbClock } from '../store/db-clock.js';
 import type { Dialect } from '../store/dialect.js';
-import { insertEvents, type InboundEvent, type InsertOutcome } from '../store/outbox-insert.js';
+import { inConnectionTransaction } from '../store/connection-transaction.js';
+import { detectInsertCapabilities, insertEventsIn, type InboundEvent, type InsertCapabilities, type InsertOutcome } from '../store/outbox-insert.js';
 import type { Logger } from '../types.js';
 import type { FastPath } from '../worker/dispatcher.js';
 import { createGroupCommit, type Settled } from './group-commit.js';
@@ -51,12 +52,22 @@ export function createEventCommitter(deps: EventCommitterDeps): EventCommitter {
       cause,
     });
 
+  // Asked of the server on the first commit, not at creation: the plugin is built before the host's
+  // database may be reachable. A failed read is asked again next time.
+  let capabilities: Promise<InsertCapabilities> | undefined;
+  const insertCapabilities = () =>
+    (capabilities ??= detectInsertCapabilities(knex, dialect).catch((error: unknown) => {
+      capabilities = undefined;
+      throw error;
+    }));
+
   async function commit(events: readonly InboundEvent[]): Promise<CommitResult[]> {
     const claims = fastPath.reserve(events.length);
     let outcomes;
     const receivedAtMs = dbClock.now();
     try {
-      outcomes = await withDeadlockRetry(() => knex.transaction((trx) => insertEvents(trx, dialect, events, receivedAtMs, claims)));
+      const can = await insertCapabilities();
+      outcomes = await withDeadlockRetry(() => inConnectionTransaction(knex, dialect, (session) => insertEventsIn(session, dialect, events, receivedAtMs, claims, can)));
     } catch (error) {
       fastPath.release(claims.length);
       throw error;

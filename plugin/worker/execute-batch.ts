@@ -85,7 +85,7 @@ async function runShared(deps: BatchDeps, events: ClaimedEvent[], stopSignal: Ab
         throw new BatchAbort(index, error);
       }
     }
-    if (!(await markManyDone(trx, events.map(fenceOf), deps.dbClock.now()))) throw new BatchAbort(-1, new ClaimLostError());
+    if (!(await markManyDone(trx, deps.dialect, events.map(fenceOf), deps.dbClock.now()))) throw new BatchAbort(-1, new ClaimLostError());
     await trx.commit();
     return outcomes;
   } catch (error) {

@@ -154,7 +154,7 @@ export async function markStarted(deps: ExecuteDeps, events: ClaimedEvent[]): Pr
   if (events.length === 0) return [];
   const nowMs = deps.dbClock.now();
   const until = nowMs + deps.processing.claimMs;
-  const held = await markHandlersStarted(deps.knex, events.map(fenceOf), { nowMs, lockedUntilMs: until });
+  const held = await markHandlersStarted(deps.knex, deps.dialect, events.map(fenceOf), { nowMs, lockedUntilMs: until });
   const kept = events.filter((event) => held.has(event.outboxId));
   for (const event of kept) event.lockedUntilMs = until;
   return kept;

@@ -24,7 +24,7 @@ describeEachDatabase('taking back expired claims (issue 9 item 5)', (db) => {
     await db().knex.transaction((trx) => insertEvents(trx, dialectOf(db().knex), events, nowMs - 10));
   }
   const claim = (limit = 100) => claimDue(db().knex, dialectOf(db().knex), { lockedBy: 'dead-process', nowMs, claimMs: CLAIM_MS, limit });
-  const started = (events: ClaimedEvent[]) => markHandlersStarted(db().knex, events.map(fenceOf), { nowMs, lockedUntilMs: nowMs + CLAIM_MS });
+  const started = (events: ClaimedEvent[]) => markHandlersStarted(db().knex, dialectOf(db().knex), events.map(fenceOf), { nowMs, lockedUntilMs: nowMs + CLAIM_MS });
   const recover = (maxAttempts: number) => recoverExpiredClaims(db().knex, { nowMs: nowMs + 2 * CLAIM_MS, maxAttempts });
   async function rows(): Promise<Record<string, { status: string; attempts: number; lastError: string | null }>> {
     const all: Array<{ event_id: string; status: string; attempts: number | string; last_error: string | null }> = await db()
