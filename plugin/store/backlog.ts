@@ -83,7 +83,7 @@ async function pendingAgeSeconds(knex: Knex, dialect: Dialect, column: 'received
     query = query.andWhere(column, '<=', knex.raw(dialect.nowSql));
     // Issue 12: an event held back by its key's failed earlier event is not late work; it is
     // reported as a blocked key instead.
-    query = query.whereNot((held) => whereBlockedByFailure(held, knex, dialect.nowSql));
+    query = query.whereNot((held) => whereBlockedByFailure(held, knex, dialect));
   }
   const [row] = await select<{ at: string | Date | null; now: string }>(knex, dialect, query, limits);
   if (!row || row.at === null || row.at === undefined) return null;

@@ -97,7 +97,7 @@ export async function claimDue(
       .limit(claim.limit);
     // Issue 12: an ordered row waits while an earlier event of its key is unfinished. Unordered rows
     // (order_key NULL) pass on the first test and never reach the subquery.
-    candidates = whereOrderAllows(candidates, trx);
+    candidates = whereOrderAllows(candidates, trx, dialect);
     if (dialect.name === 'mysql') candidates = candidates.forUpdate().skipLocked();
     const ids = (await candidates).map((r: { id: number | string }) => Number(r.id));
     if (ids.length === 0) return [];

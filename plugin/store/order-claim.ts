@@ -12,10 +12,20 @@ import { fromDbTime } from './time.js';
  * key's head is ever claimable, and the head is the locked row.
  */
 
+/**
+ * The key's rows, read through idx_webhook_outbox_order on MySQL. Left to itself, MariaDB chose
+ * (partner, id) for this correlated subquery, because it can test `p.id <> outer.id` in that index:
+ * every row of the partner per candidate, 15 s per claim at 10,000 rows in the ordering test.
+ */
+function keyRows(db: Knex | Knex.Transaction, dialect: Dialect): Knex.QueryBuilder {
+  if (dialect.name !== 'mysql') return db({ p: OUTBOX_TABLE });
+  return db.from(db.raw('?? AS ?? FORCE INDEX (??)', [OUTBOX_TABLE, 'p', 'idx_webhook_outbox_order']));
+}
+
 /** Rows of the same key as `outer` that must finish first. `outer` is the table name or alias of the candidate row. */
-function earlierOfKey(db: Knex | Knex.Transaction, outer: string) {
+function earlierOfKey(db: Knex | Knex.Transaction, dialect: Dialect, outer: string) {
   const col = (name: string) => `${outer}.${name}`;
-  return db({ p: OUTBOX_TABLE })
+  return keyRows(db, dialect)
     .select(db.raw('1'))
     .whereRaw('p.partner = ??', [col('partner')])
     .andWhereRaw('p.order_key = ??', [col('order_key')])
@@ -30,8 +40,8 @@ function precedes(q: Knex.QueryBuilder, outer: string): void {
 }
 
 /** Adds to a claim query (on the unaliased outbox table) the condition that the row is free to run now. */
-export function whereOrderAllows(query: Knex.QueryBuilder, db: Knex | Knex.Transaction): Knex.QueryBuilder {
-  const blocking = earlierOfKey(db, OUTBOX_TABLE).andWhere((why) =>
+export function whereOrderAllows(query: Knex.QueryBuilder, db: Knex | Knex.Transaction, dialect: Dialect): Knex.QueryBuilder {
+  const blocking = earlierOfKey(db, dialect, OUTBOX_TABLE).andWhere((why) =>
     why
       .where('p.status', 'processing')
       .orWhere((pending) => pending.where('p.status', 'pending').andWhere((order) => precedes(order, OUTBOX_TABLE)))
@@ -44,11 +54,11 @@ export function whereOrderAllows(query: Knex.QueryBuilder, db: Knex | Knex.Trans
  * Waiting because of a failure, not because of traffic: an earlier event of the key is waiting for a
  * retry, or died under `onDead: block`. (Waiting behind a running event is the normal cost of order.)
  */
-export function whereBlockedByFailure(query: Knex.QueryBuilder, db: Knex | Knex.Transaction, nowSql: string): Knex.QueryBuilder {
-  const blocking = earlierOfKey(db, OUTBOX_TABLE).andWhere((why) =>
+export function whereBlockedByFailure(query: Knex.QueryBuilder, db: Knex | Knex.Transaction, dialect: Dialect): Knex.QueryBuilder {
+  const blocking = earlierOfKey(db, dialect, OUTBOX_TABLE).andWhere((why) =>
     why
       .where((retrying) =>
-        retrying.where('p.status', 'pending').andWhere('p.next_attempt_at', '>', db.raw(nowSql)).andWhere((order) => precedes(order, OUTBOX_TABLE)),
+        retrying.where('p.status', 'pending').andWhere('p.next_attempt_at', '>', db.raw(dialect.nowSql)).andWhere((order) => precedes(order, OUTBOX_TABLE)),
       )
       .orWhere((dead) => dead.where('p.status', 'dead').andWhere('p.order_on_dead', 'block')),
   );
@@ -67,7 +77,7 @@ export async function readBlockedKeys(knex: Knex, dialect: Dialect): Promise<Blo
   const blocked = whereBlockedByFailure(
     knex(OUTBOX_TABLE).where(`${OUTBOX_TABLE}.status`, 'pending').andWhere(`${OUTBOX_TABLE}.next_attempt_at`, '<=', knex.raw(dialect.nowSql)),
     knex,
-    dialect.nowSql,
+    dialect,
   );
   const row = (await knex
     .from(

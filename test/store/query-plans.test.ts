@@ -7,6 +7,7 @@ import { countDeadBefore, countDeadSince, readBacklog } from '../../plugin/store
 import { dialectOf } from '../../plugin/store/dialect.js';
 import { migrateLatest } from '../../plugin/store/migrate.js';
 import { recoverExpiredClaims } from '../../plugin/store/claims.js';
+import { whereOrderAllows } from '../../plugin/store/order-claim.js';
 import { deleteDedupe, deleteFinished, selectExpiredDedupe, selectExpiredDedupeByKey, selectFinished } from '../../plugin/store/outbox-prune.js';
 import { readOutboxStats } from '../../plugin/store/outbox-stats.js';
 import { selectDeadIds } from '../../plugin/store/outbox-replay.js';
@@ -190,6 +191,19 @@ if (databaseKinds().includes('mysql')) {
         // a statement walking the primary key locks thousands here.
         expect(locked, sql).to.be.within(100, 2 * 100 + 10);
       }
+    });
+
+    it("checks an ordered row's earlier events of its key through idx_webhook_outbox_order, not every row of its partner", async () => {
+      // Every row becomes ordered (200 keys), the shape of the ordering test, where MariaDB had chosen (partner, id).
+      await knex('webhook_outbox').update({ order_key: knex.raw("CONCAT('key-', id % 200)"), order_version: knex.raw('id'), order_on_dead: 'continue' });
+      await knex.raw('ANALYZE TABLE webhook_outbox');
+      const dialect = dialectOf(knex);
+      const candidates = whereOrderAllows(knex('webhook_outbox').select('id').where('status', 'pending').andWhere('next_attempt_at', '<=', knex.raw(dialect.nowSql)).orderBy('next_attempt_at').limit(50), knex, dialect);
+      const plan = await explain(knex, candidates.toSQL());
+      const subquery = plan.filter((line) => line.table === 'p');
+      expect(subquery, JSON.stringify(plan)).to.have.length(1);
+      expect(subquery[0]!.key, JSON.stringify(plan)).to.equal('idx_webhook_outbox_order');
+      expectIndexed(plan, 'ordered claim', ['idx_webhook_outbox_claim']);
     });
   });
 }
