@@ -142,6 +142,7 @@ export function createDispatcher(deps: DispatcherDeps) {
     maxIntervalMs: processing.maxPollIntervalMs,
     logger,
     quiet: () => isPoolClosed(knex),
+    transient: (error) => deps.dialect.isDeadlock(error),
   });
   const everyMs = heartbeatEveryMs(processing.claimMs);
   const heartbeat = createRepeating({

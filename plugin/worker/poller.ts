@@ -9,6 +9,11 @@ export interface PollerOptions {
   logger: Logger;
   /** True when failures are expected and not worth a line (the host closed the pool). */
   quiet?: () => boolean;
+  /**
+   * A failure that says nothing about the database's health (a deadlock with a concurrent writer,
+   * which InnoDB resolved by rolling this claim back): polled again at once, logged at debug only.
+   */
+  transient?: (error: unknown) => boolean;
 }
 
 /**
@@ -40,6 +45,11 @@ export function createPoller(options: PollerOptions) {
         interval = more ? options.minIntervalMs : Math.min(options.maxIntervalMs, interval * 2);
         schedule(more ? 0 : interval);
       } catch (error) {
+        if (options.transient?.(error)) {
+          options.logger.debug({ err: loggableError(error) }, 'claiming lost a deadlock; polling again');
+          schedule(options.minIntervalMs);
+          return;
+        }
         if (!options.quiet?.()) failures += 1;
         // One line per outage, then one every 30 failures: a down database must not flood the log.
         if (failures > 0 && (failures === 1 || failures % 30 === 0)) options.logger.error({ err: loggableError(error), failures }, 'polling the outbox failed');
