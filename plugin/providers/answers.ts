@@ -15,6 +15,8 @@ export interface ProviderAnswer {
   readonly status: 200;
   readonly contentType: string;
   readonly body: string;
+  /** One line for `presets`. */
+  readonly summary: string;
 }
 
 const ANSWERS: Readonly<Record<AnswerKind, ProviderAnswer>> = Object.freeze({
@@ -22,6 +24,7 @@ const ANSWERS: Readonly<Record<AnswerKind, ProviderAnswer>> = Object.freeze({
   'salesforce-ack': Object.freeze({
     kind: 'salesforce-ack',
     status: 200,
+    summary: '200 text/xml: SOAP notificationsResponse with <Ack>true</Ack>, for new events and duplicates',
     contentType: 'text/xml; charset=utf-8',
     body:
       '<?xml version="1.0" encoding="UTF-8"?>' +
@@ -34,6 +37,7 @@ const ANSWERS: Readonly<Record<AnswerKind, ProviderAnswer>> = Object.freeze({
   'twiml-empty': Object.freeze({
     kind: 'twiml-empty',
     status: 200,
+    summary: '200 text/xml: an empty TwiML <Response/>, for new events and duplicates',
     contentType: 'text/xml; charset=utf-8',
     body: '<?xml version="1.0" encoding="UTF-8"?><Response/>',
   }),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { getAnswer } from '../../plugin/providers/answers.js';
 import { getHandshake } from '../../plugin/providers/handshakes/index.js';
 import { PRESETS } from '../../plugin/providers/presets.js';
 import { leafCommand, type CommandContext } from './context.js';
@@ -15,6 +16,7 @@ function describe() {
     idType: p.idType,
     tolerance: p.tolerance,
     handshake: p.handshake ? `${p.handshake}: ${getHandshake(p.handshake).summary}` : null,
+    answer: p.answer ? getAnswer(p.answer).summary : 'the JSON of the HTTP API (202 accepted, 200 duplicate)',
     requires: [...p.requires.map((r) => (r === 'publicUrl' ? '--public-url' : `--setting ${r}=…`)), ...(p.requiresAllowIps ? ['--allow-ip'] : [])],
     caveats: p.caveats,
     source: p.source,
@@ -33,6 +35,7 @@ export function registerPresetsCommand(program: Command, ctx: CommandContext): v
             `  signature: ${p.signature}`,
             `  body:      ${p.body}; ${p.idType}`,
             `  tolerance: ${p.tolerance}; handshake: ${p.handshake ?? 'none'}`,
+            `  answers:   ${p.answer}`,
             ...(p.requires.length ? [`  requires:  ${p.requires.join(', ')}`] : []),
             ...(p.caveats ? [`  caveats:   ${p.caveats}`] : []),
           ].join('\n'),

@@ -34,7 +34,10 @@ describe('crm-webhooks presets', function () {
     const list = parseJson<Array<Record<string, unknown>>>(run);
     expect(list.map((p) => p.name)).to.deep.equal([...PRESET_NAMES]);
     expect(PRESET_NAMES).to.include.members(['shopify', 'slack', 'twilio', 'hubspot-v3', 'hubspot-v2', 'hubspot-v1', 'zendesk', 'intercom', 'mailgun', 'sendgrid', 'paddle', 'square', 'calendly', 'typeform', 'zoom', 'docusign', 'svix', 'salesforce-outbound']);
-    for (const preset of list) expect(preset).to.include.keys('signature', 'body', 'idType', 'tolerance', 'handshake', 'caveats');
+    for (const preset of list) expect(preset).to.include.keys('signature', 'body', 'idType', 'tolerance', 'handshake', 'answer', 'caveats');
+    // The two providers that need their own success document say so; every other answers the contract's JSON.
+    const documents = Object.fromEntries(list.filter((p) => !String(p.answer).startsWith('the JSON')).map((p) => [p.name, String(p.answer).split(':')[0]]));
+    expect(documents).to.deep.equal({ twilio: '200 text/xml', 'salesforce-outbound': '200 text/xml' });
     const handshakes = Object.fromEntries(list.filter((p) => p.handshake !== null).map((p) => [p.name, String(p.handshake).split(':')[0]]));
     expect(handshakes).to.deep.equal({
       slack: 'slack-url-verification',
@@ -44,7 +47,7 @@ describe('crm-webhooks presets', function () {
       'microsoft-graph': 'graph-validation-token',
     });
     const text = await runCli(['presets']);
-    expect(text.stdout).to.include('twilio (v1)').and.include('requires:  --public-url');
+    expect(text.stdout).to.include('twilio (v1)').and.include('requires:  --public-url').and.include('answers:   200 text/xml: an empty TwiML <Response/>');
   });
 });
 
