@@ -21,26 +21,57 @@ export interface BatchRun {
 }
 
 /**
- * Runs batches until `next` finds fewer rows than a full batch. The abort signal is looked at only
- * between batches, so an interrupted run has finished every batch it started and nothing is half done.
+ * Runs batches until `next` finds fewer rows than a full batch. With `streams` above 1, up to that
+ * many `apply` calls run at once (each on a connection of its own), while `next` reads the batch
+ * after: at millions of rows a prune's DELETE waits on disk reads of random index pages, and a
+ * second statement in flight keeps the disk busy while the first waits (issue 16). `next` is never
+ * run twice at once, so a cursor it keeps stays simple. The abort signal is looked at only between
+ * batches, and a run that stops (interrupted, or on an error) first waits for every batch it
+ * started, so nothing is left half done behind it.
  */
 export async function runBatches<K>(
   step: BatchStep<K>,
-  options: { batchSize: number; signal?: AbortSignal | undefined; onBatch?: ((changed: number) => void) | undefined },
+  options: { batchSize: number; streams?: number | undefined; signal?: AbortSignal | undefined; onBatch?: ((changed: number) => void) | undefined },
 ): Promise<BatchRun> {
+  const streams = Math.max(1, options.streams ?? 1);
+  const running = new Set<Promise<void>>();
   let changed = 0;
   let batches = 0;
-  for (;;) {
-    if (options.signal?.aborted) return { changed, batches, interrupted: true };
-    const keys = await step.next(options.batchSize);
-    if (keys.length === 0) break;
-    changed += await step.apply(keys);
-    batches += 1;
-    options.onBatch?.(changed);
-    if (keys.length < options.batchSize) break;
-    await yieldToEventLoop();
+  let failed: { error: unknown } | null = null;
+  let interrupted = false;
+  const start = (keys: K[]): void => {
+    const batch = step.apply(keys).then(
+      (n) => {
+        changed += n;
+        batches += 1;
+        options.onBatch?.(changed);
+      },
+      (error: unknown) => {
+        failed ??= { error };
+      },
+    );
+    const tracked = batch.finally(() => running.delete(tracked));
+    running.add(tracked);
+  };
+  try {
+    for (;;) {
+      if (failed) break;
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const keys = await step.next(options.batchSize);
+      if (keys.length === 0) break;
+      start(keys);
+      if (keys.length < options.batchSize) break;
+      while (running.size >= streams) await Promise.race(running);
+      await yieldToEventLoop();
+    }
+  } finally {
+    await Promise.all(running);
   }
-  return { changed, batches, interrupted: false };
+  if (failed) throw (failed as { error: unknown }).error;
+  return { changed, batches, interrupted };
 }
 
 /**

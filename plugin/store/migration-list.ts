@@ -14,6 +14,7 @@ import * as createOrderMarks from '../../migrations/20261202000501_create_webhoo
 import * as indexAdminLists from '../../migrations/20261202000600_index_outbox_admin_lists.js';
 import * as addHandlersStartedAt from '../../migrations/20261202000800_add_webhook_outbox_handlers_started_at.js';
 import * as addPayloadFormat from '../../migrations/20261202001010_add_webhook_outbox_payload_format.js';
+import * as dropEventIdIndex from '../../migrations/20261202001100_drop_webhook_outbox_event_id_index.js';
 
 export interface NamedMigration {
   name: string;
@@ -42,4 +43,5 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261202000600_index_outbox_admin_lists', ...indexAdminLists },
   { name: '20261202000800_add_webhook_outbox_handlers_started_at', ...addHandlersStartedAt },
   { name: '20261202001010_add_webhook_outbox_payload_format', ...addPayloadFormat },
+  { name: '20261202001100_drop_webhook_outbox_event_id_index', ...dropEventIdIndex },
 ]);

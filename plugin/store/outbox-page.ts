@@ -36,15 +36,28 @@ function source(knex: Knex, dialect: Dialect | undefined, filter: OutboxPageFilt
   return knex(OUTBOX_TABLE);
 }
 
-function filtered(knex: Knex, filter: OutboxPageFilter, dialect?: Dialect): Knex.QueryBuilder {
+function filtered(knex: Knex, filter: OutboxPageFilter, dialect: Dialect | undefined, partners: readonly string[] | null): Knex.QueryBuilder {
   const query = source(knex, dialect, filter);
   if (filter.status !== undefined) query.where('status', filter.status);
   if (filter.partner !== undefined) query.where('partner', filter.partner);
+  else if (partners !== null) query.whereIn('partner', partners);
   if (filter.eventType !== undefined) query.where('event_type', filter.eventType);
   if (filter.eventId !== undefined) query.where('event_id', filter.eventId);
   if (filter.fromMs !== undefined) query.where('received_at', '>=', toDbTime(filter.fromMs));
   if (filter.toMs !== undefined) query.where('received_at', '<', toDbTime(filter.toMs));
   return query;
+}
+
+/**
+ * The partners an event-id search without a partner looks in. Nothing indexes event_id alone (see
+ * migration 20261202001100): naming every partner that has rows turns the search into one dive of
+ * (partner, event_id) per partner. The list comes from a loose scan of that index's first column
+ * (one dive per partner on MySQL/MariaDB), so partners deleted since their events came are included.
+ */
+async function searchedPartners(knex: Knex, filter: OutboxPageFilter): Promise<string[] | null> {
+  if (filter.eventId === undefined || filter.partner !== undefined) return null;
+  const rows: Array<{ partner: string }> = await knex(OUTBOX_TABLE).select('partner').groupBy('partner');
+  return rows.map((r) => r.partner);
 }
 
 /**
@@ -57,7 +70,7 @@ export async function listOutboxPage<R extends { id: number | string }>(
   dialect: Dialect,
   query: OutboxPageQuery,
 ): Promise<{ rows: R[]; next: number | null }> {
-  const builder = filtered(knex, query, dialect).select(PAGE_COLUMNS).orderBy('id', 'desc').limit(query.limit + 1).options(dialect.readOptions);
+  const builder = filtered(knex, query, dialect, await searchedPartners(knex, query)).select(PAGE_COLUMNS).orderBy('id', 'desc').limit(query.limit + 1).options(dialect.readOptions);
   if (query.beforeId !== undefined) builder.where('id', '<', query.beforeId);
   const rows: R[] = await builder;
   const more = rows.length > query.limit;
@@ -67,7 +80,7 @@ export async function listOutboxPage<R extends { id: number | string }>(
 
 /** How many rows match: the replay dialog's count before "replay all dead rows of a partner". */
 export async function countOutboxRows(knex: Knex, filter: OutboxPageFilter): Promise<number> {
-  const row = (await filtered(knex, filter).count({ n: '*' }).first()) as { n: number | string } | undefined;
+  const row = (await filtered(knex, filter, undefined, await searchedPartners(knex, filter)).count({ n: '*' }).first()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);
 }
 

@@ -43,10 +43,11 @@ function finishedAfter(knex: Knex, status: FinishedStatus, cutoff: string, after
 
 export interface FinishedRow {
   id: number;
+  partner: string;
   eventId: string;
 }
 
-/** The next `limit` rows of a pass, oldest first, with their event ids (a read of each row, in id order). */
+/** The next `limit` rows of a pass, oldest first, with their partners and event ids (a read of each row, in id order). */
 export async function selectFinished(
   knex: Knex,
   dialect: Dialect,
@@ -54,14 +55,14 @@ export async function selectFinished(
 ): Promise<{ rows: FinishedRow[]; cursor: FinishedCursor }> {
   const cutoff = toDbTime(query.cutoffMs);
   const base = query.after === null ? finishedBefore(knex, query.status, cutoff) : finishedAfter(knex, query.status, cutoff, query.after);
-  const rows: Array<{ id: number | string; event_id: string; processed_at: string | null }> = await base
-    .select('id', 'event_id', 'processed_at')
+  const rows: Array<{ id: number | string; partner: string; event_id: string; processed_at: string | null }> = await base
+    .select('id', 'partner', 'event_id', 'processed_at')
     .orderBy([{ column: 'processed_at' }, { column: 'id' }])
     .limit(query.limit)
     .options(dialect.readOptions);
   const last = rows.at(-1);
   return {
-    rows: rows.map((r) => ({ id: Number(r.id), eventId: r.event_id })),
+    rows: rows.map((r) => ({ id: Number(r.id), partner: r.partner, eventId: r.event_id })),
     cursor: last ? { at: last.processed_at, id: Number(last.id) } : query.after,
   };
 }

@@ -7,6 +7,7 @@ import { dialectOf, type Dialect } from '../../plugin/store/dialect.js';
 import { OUTBOX_TABLE } from '../../plugin/store/outbox-insert.js';
 import { PARTNERS_TABLE } from '../../plugin/store/partners.js';
 import { CliFailure, messageOf } from './failure.js';
+import { MAX_PRUNE_STREAMS } from '../../plugin/outbox/outbox-admin.js';
 
 const PLUGIN_ERRORS = [WebhookError, ConfigError, SecretKeyError, CliFailure];
 
@@ -54,7 +55,8 @@ async function probe(knex: Knex, dialect: Dialect, url: string): Promise<void> {
  */
 function openQuietly(url: string): Knex {
   try {
-    return openDatabase(url, { poolMax: 2, quiet: true });
+    // Room for `outbox prune --streams`; knex opens a connection only when one is asked for.
+    return openDatabase(url, { poolMax: MAX_PRUNE_STREAMS, quiet: true });
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     throw new CliFailure(`cannot create the directory of the database at ${displayUrl(url)}: ${messageOf(error)}`, 1, { cause: error });

@@ -1,5 +1,5 @@
 import { Argument, Option, type Command } from 'commander';
-import { DEFAULT_BATCH_SIZE, type OutboxAdmin } from '../../plugin/outbox/outbox-admin.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_PRUNE_STREAMS, MAX_PRUNE_STREAMS, type OutboxAdmin } from '../../plugin/outbox/outbox-admin.js';
 import { collectIds, duration, wholeNumber } from './arguments.js';
 import { leafCommand, type CommandContext } from './context.js';
 import { CliFailure, EXIT_INTERRUPTED, usageError } from './failure.js';
@@ -95,11 +95,16 @@ export function registerPruneCommand(outbox: Command, ctx: CommandContext, withA
     .option('--dedupe-window <duration>', 'dedupe rows are kept this long, and never less than --older-than (the retention default)', duration, DEDUPE_WINDOW_MS)
     .option('--dead-older-than <duration>', 'dead events that died longer ago than this go too (default: dead events stay)', duration)
     .addOption(batchSizeOption())
+    .addOption(
+      new Option('--streams <n>', 'batches deleted at once, each on its own connection; Ctrl-C lets each finish (SQLite: always 1)')
+        .argParser(wholeNumber(1, MAX_PRUNE_STREAMS))
+        .default(DEFAULT_PRUNE_STREAMS),
+    )
     .addHelpText(
       'after',
       `\nPending and processing events are never deleted, dead ones only with --dead-older-than, and the dedupe\nrows of unfinished events never (so a redelivery of a dead event stays a duplicate). A pruned dedupe\nrow lets a redelivery of that event in again, so dedupe rows keep the dedupe window (30d unless\n--dedupe-window says otherwise) even when --older-than is shorter.\n${INTERRUPT_HELP}`,
     )
-    .action(async (options: { json?: boolean; olderThan: number; dedupeWindow: number; deadOlderThan?: number; batchSize: number }) => {
+    .action(async (options: { json?: boolean; olderThan: number; dedupeWindow: number; deadOlderThan?: number; batchSize: number; streams: number }) => {
       const output = ctx.output(options);
       const result = await batched(ctx, output.json, (signal, progress) =>
         withAdmin((admin) =>
@@ -108,6 +113,7 @@ export function registerPruneCommand(outbox: Command, ctx: CommandContext, withA
             dedupeOlderThanMs: options.dedupeWindow,
             deadOlderThanMs: options.deadOlderThan,
             batchSize: options.batchSize,
+            streams: options.streams,
             signal,
             onProgress: (p) => progress.update(`pruning ${p.table}`, p.done, p.total),
           }),

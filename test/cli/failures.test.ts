@@ -45,6 +45,7 @@ describe('crm-webhooks failures', () => {
       [['outbox', 'prune', '--older-than', '30'], /"30" is not a duration/],
       [['outbox', 'prune', '--older-than', '3 months'], /not a duration/],
       [['outbox', 'prune'], /required option '--older-than <duration>' not specified/],
+      [['outbox', 'prune', '--older-than', '30d', '--streams', '9'], /--streams.*'9' is invalid/],
       [['outbox', 'replay'], /give the ids to replay, or --status dead/],
       [['outbox', 'replay', '1', '--status', 'dead'], /either ids or --status dead/],
       [['partner', 'add', 'acme', '--scheme', 'md5'], /--scheme.*'md5' is invalid/],

@@ -97,7 +97,8 @@ describeEachDatabase('crm-webhooks outbox', (db) => {
   it('prunes done and dedupe rows in batches, with progress lines on stderr when it is not a terminal', async function () {
     this.timeout(60_000);
     await seedEvents(db().knex, [...many(2500, 'old', { status: 'done', receivedAgoMs: 40 * DAY_MS }), { eventId: 'kept', status: 'dead', receivedAgoMs: 40 * DAY_MS }]);
-    const run = await cli(['outbox', 'prune', '--older-than', '30d', '--batch-size', '1000']);
+    // One batch at a time, so the progress lines come in a fixed order.
+    const run = await cli(['outbox', 'prune', '--older-than', '30d', '--batch-size', '1000', '--streams', '1']);
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.equal('Deleted 2500 done outbox rows and 2500 dedupe rows in 6 batches.\n');
     expect(run.stderr.trimEnd().split('\n')).to.deep.equal([

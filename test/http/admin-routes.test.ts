@@ -132,6 +132,24 @@ describeEachDatabase('admin routes', (db) => {
     }
   });
 
+  // Issue 16: nothing indexes event_id alone; a search without a partner looks in every partner's
+  // (partner, event_id) entries, including partners that no longer exist.
+  it('finds an event id under every partner that has it, newest first, and counts the same rows', async () => {
+    const older = await seedOutboxRow(db().knex, { partner: 'acme', eventId: 'shared-id', status: 'done' });
+    await seedOutboxRow(db().knex, { partner: 'beta', eventId: 'other-id', status: 'pending' });
+    const newer = await seedOutboxRow(db().knex, { partner: 'gone-partner', eventId: 'shared-id', status: 'dead' });
+    const found = await admin('GET', '/outbox?eventId=shared-id');
+    expect(found.status).to.equal(200);
+    expect((found.body.rows as Array<{ id: number; partner: string }>).map((r) => [r.id, r.partner])).to.deep.equal([
+      [newer, 'gone-partner'],
+      [older, 'acme'],
+    ]);
+    expect((await admin('GET', '/outbox/count?eventId=shared-id')).body).to.deep.equal({ count: 2 });
+    expect((await admin('GET', '/outbox?eventId=shared-id&status=dead')).body.rows).to.have.length(1);
+    expect((await admin('GET', '/outbox?eventId=shared-id&partner=beta')).body.rows).to.deep.equal([]);
+    expect((await admin('GET', '/outbox?eventId=no-such-id')).body).to.deep.equal({ rows: [], next: null });
+  });
+
   it('shows one row with its payload and redacted headers, never a signature', async () => {
     const listed = await admin('GET', '/outbox?partner=acme&status=pending');
     const { id } = (listed.body.rows as Array<{ id: number }>)[0]!;

@@ -66,6 +66,11 @@ if (databaseKinds().includes('mysql')) {
       expect(throughput!.reduce((sum, r) => sum + Number(r.received), 0)).to.equal(6);
       expect(oldest!.map((r) => r.event_id)).to.deep.equal(['dba-pending']);
       expect(Number(oldest![0]!.overdue_seconds)).to.equal(0);
+      const byEventId = sqlBlocks().find((b) => b.includes('AS p'));
+      for (const [eventId, partner] of [['dba-dead-3', 'beta'], ['dba-pending', 'acme']] as const) {
+        const [found] = (await database.knex.raw(byEventId!.replace("'evt_123'", `'${eventId}'`))) as [Array<Record<string, unknown>>];
+        expect(found.map((r) => [r.partner, r.status]), eventId).to.deep.equal([[partner, eventId === 'dba-dead-3' ? 'dead' : 'pending']]);
+      }
     });
 
     it('replays dead rows by hand while the plugin runs, each processed once', async () => {

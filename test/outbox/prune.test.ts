@@ -103,11 +103,36 @@ describeEachDatabase('outbox prune', (db) => {
     this.timeout(60_000);
     await seedEvents(db().knex, many(2500, 'old', { status: 'done', receivedAgoMs: 40 * DAY_MS }));
     const controller = new AbortController();
-    const result = await admin.prune({ ...month, batchSize: 1000, signal: controller.signal, onProgress: (p) => (p.done > 0 ? controller.abort() : undefined) });
+    const result = await admin.prune({ ...month, batchSize: 1000, streams: 1, signal: controller.signal, onProgress: (p) => (p.done > 0 ? controller.abort() : undefined) });
     expect(result).to.deep.equal({ outbox: 1000, dedupe: 0, batches: 1, interrupted: true });
     expect(await countRows(db().knex, 'webhook_outbox')).to.equal(1500);
     expect(await countRows(db().knex, 'webhook_dedupe')).to.equal(2500);
     expect(await admin.prune({ ...month, batchSize: 1000 })).to.deep.equal({ outbox: 1500, dedupe: 2500, batches: 5, interrupted: false });
+  });
+
+  // Issue 16: on MySQL and MariaDB a prune keeps several DELETE batches in flight, each on a
+  // connection of its own (SQLite runs them one by one); an interrupted run must still have finished
+  // and counted every batch it started.
+  it('deletes exactly the expired rows with several batches in flight, and an interrupted run reports what it deleted', async function () {
+    this.timeout(60_000);
+    await seedEvents(db().knex, [...many(2500, 'old', { status: 'done', receivedAgoMs: 40 * DAY_MS }), ...many(5, 'keep', { status: 'dead', receivedAgoMs: 40 * DAY_MS })]);
+    const controller = new AbortController();
+    const first = await admin.prune({ ...month, batchSize: 100, streams: 4, signal: controller.signal, onProgress: (p) => (p.done >= 1000 ? controller.abort() : undefined) });
+    expect(first).to.include({ dedupe: 0, interrupted: true });
+    expect(first.outbox).to.be.within(1000, 1300);
+    expect(await countRows(db().knex, 'webhook_outbox')).to.equal(2505 - first.outbox);
+    const rest = await admin.prune({ ...month, batchSize: 100, streams: 4 });
+    expect(rest).to.deep.include({ outbox: 2500 - first.outbox, dedupe: 2500, interrupted: false });
+    expect(await countRows(db().knex, 'webhook_outbox')).to.equal(5);
+    expect(await countRows(db().knex, 'webhook_dedupe')).to.equal(5);
+  });
+
+  it('refuses a number of streams outside 1 to 8', async () => {
+    for (const streams of [0, 9, 1.5]) {
+      const error = await admin.prune({ ...month, streams }).then(() => null, (e: { status?: number; message?: string }) => e);
+      expect(error?.status, String(streams)).to.equal(400);
+      expect(error?.message).to.equal('streams must be a whole number from 1 to 8');
+    }
   });
 
   it('keeps a dead event a duplicate for its partner after pruning, so a redelivery is not applied twice', async () => {

@@ -14,12 +14,13 @@ import { join } from 'node:path';
 import os from 'node:os';
 import type { Knex } from 'knex';
 import { createWebhooksPlugin } from '../../../plugin/index.js';
-import { createOutboxAdmin, DEFAULT_BATCH_SIZE } from '../../../plugin/outbox/outbox-admin.js';
+import { createOutboxAdmin, DEFAULT_BATCH_SIZE, DEFAULT_PRUNE_STREAMS } from '../../../plugin/outbox/outbox-admin.js';
 import { pruneDedupeRows, pruneFinishedRows } from '../../../plugin/outbox/prune.js';
 import { countDeadSince, readBacklog } from '../../../plugin/store/backlog.js';
 import { openDatabase } from '../../../plugin/store/connect.js';
 import { dialectOf } from '../../../plugin/store/dialect.js';
 import { fromDbTime } from '../../../plugin/store/time.js';
+import { countOutboxRows, listOutboxPage, type OutboxPageFilter } from '../../../plugin/store/outbox-page.js';
 import { migrateLatest } from '../../../plugin/store/migrate.js';
 import { claimDue, recoverExpiredClaims } from '../../../plugin/store/claims.js';
 import type { Logger } from '../../../plugin/types.js';
@@ -36,10 +37,18 @@ interface Args {
   batchSize: number;
   onlyPrune: boolean;
   partner: string;
+  streams: number;
 }
 
+/**
+ * The partner of the per-partner figures. The seed makes row n dead when n % 50 = 1 and gives it
+ * partner n % 20, so partner-01 and partner-11 hold every dead row: with partner-01 the replay of
+ * one partner's dead rows has about 20,000 rows to replay.
+ */
+const DEFAULT_PARTNER = 'partner-01';
+
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { rows: 2_000_000, url: process.env.WEBHOOKS_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crmwh_scale_bench', reuse: false, pruneRows: 20_000, batchSize: DEFAULT_BATCH_SIZE, onlyPrune: false, partner: 'partner-07' };
+  const args: Args = { rows: 2_000_000, url: process.env.WEBHOOKS_BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/crmwh_scale_bench', reuse: false, pruneRows: 20_000, batchSize: DEFAULT_BATCH_SIZE, onlyPrune: false, partner: DEFAULT_PARTNER, streams: DEFAULT_PRUNE_STREAMS };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     if (flag === '--reuse' || flag === '--only-prune') {
@@ -54,7 +63,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--prune-rows') args.pruneRows = Number(value);
     else if (flag === '--batch-size') args.batchSize = Number(value);
     else if (flag === '--partner') args.partner = value;
-    else throw new Error(`unknown argument ${flag}; use --rows N, --url URL, --prune-rows N, --batch-size N, --partner SLUG, --reuse, --only-prune`);
+    else if (flag === '--streams') args.streams = Number(value);
+    else throw new Error(`unknown argument ${flag}; use --rows N, --url URL, --prune-rows N, --batch-size N, --partner SLUG, --streams N, --reuse, --only-prune`);
   }
   if (!Number.isSafeInteger(args.rows) || args.rows < 10_000) throw new Error('--rows must be a whole number of at least 10000');
   return args;
@@ -165,6 +175,14 @@ async function timeQueries(knex: Knex, args: Args, push: (row: Row) => void): Pr
   rows.push(await time(knex, `outbox list --partner ${partner} --status dead`, () => admin.list({ partner, status: 'dead' })));
   rows.push(await time(knex, `outbox list --partner ${partner} --status pending`, () => admin.list({ partner, status: 'pending' })));
   rows.push(await time(knex, 'outbox show <id>', () => admin.show(Number(deadId))));
+  // The admin page's events table (GET /_admin/outbox) with the filters the CLI lacks.
+  const page = (filter: OutboxPageFilter) => listOutboxPage(knex, dialect, { ...filter, limit: 50 });
+  const [{ event_id: deadEventId } = { event_id: 'none' }] = await knex('webhook_outbox').select('event_id').where({ id: deadId });
+  rows.push(await time(knex, 'admin list: event id, any partner', () => page({ eventId: deadEventId })));
+  rows.push(await time(knex, 'admin list: event type', () => page({ eventType: 'contact.updated' })));
+  rows.push(await time(knex, 'admin list: the last hour', () => page({ fromMs: Date.now() - 3_600_000 })));
+  rows.push(await time(knex, 'admin list: one hour a day ago', () => page({ fromMs: Date.now() - 25 * 3_600_000, toMs: Date.now() - 24 * 3_600_000 })));
+  rows.push(await time(knex, `admin count: ${partner}'s dead rows (replay dialog)`, () => countOutboxRows(knex, { partner, status: 'dead' })));
   rows.push(await time(knex, 'health figures (uncached)', () => readBacklog(knex, dialect)));
   rows.push(await time(knex, 'GET /_health', () => plugin.health(), { pauseMs: 1100 }));
   rows.push(await time(knex, 'GET /_metrics', () => plugin.metrics.metrics(), { pauseMs: 1100 }));
@@ -195,18 +213,20 @@ async function prunePhases(knex: Knex, args: Args, push: (row: Row) => void): Pr
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     const idle = await idleLoad.stop();
     push({ what: 'ingest alone, 100 events/s for 10 s', ms: idle.p99Ms, plan: '-', note: ingestNote(idle) });
-    // The dedupe phase twice: at 7 days, where the outbox still holds most of those events' done
-    // rows (its worst case: each anti-join probe reads an outbox row), and up to where the done
-    // prune has reached, as in real use (dedupe rows outlive done rows, and the outbox goes first).
+    // The dedupe phase twice: first up to where the done prune has reached, as in real use (dedupe
+    // rows outlive done rows, and the outbox goes first), then at 7 days, where the outbox still
+    // holds most of those events' done rows (its worst case: each anti-join probe reads an outbox
+    // row). In this order each finds the rows it is about spread evenly over time, as a real table
+    // has them: the 7-day pass, walking the key, takes expired rows of every age.
     const sevenDays = Date.now() - 7 * 86_400_000;
     const phases = [
       { phase: 'webhook_outbox' as const, cutoffMs: () => Promise.resolve(sevenDays), label: '7d' },
-      { phase: 'webhook_dedupe' as const, cutoffMs: () => Promise.resolve(sevenDays), label: '7d, done rows still there' },
       { phase: 'webhook_dedupe' as const, cutoffMs: () => oldestDoneMs(knex, sevenDays), label: 'past the done prune\'s reach' },
+      { phase: 'webhook_dedupe' as const, cutoffMs: () => Promise.resolve(sevenDays), label: '7d, done rows still there' },
     ];
     for (const { phase, cutoffMs, label } of phases) {
       const live = load();
-      const row = await prunePhase(knex, phase, { budget: args.pruneRows, batchSize: args.batchSize, cutoffMs: await cutoffMs(), label });
+      const row = await prunePhase(knex, phase, { budget: args.pruneRows, batchSize: args.batchSize, streams: args.streams, cutoffMs: await cutoffMs(), label });
       const during = await live.stop();
       push({ ...row, note: `${row.note}; ingest meanwhile ${ingestNote(during)}, p99 ${(during.p99Ms / idle.p99Ms).toFixed(1)}× idle` });
     }
@@ -231,7 +251,7 @@ async function oldestDoneMs(knex: Knex, fallbackMs: number): Promise<number> {
 async function prunePhase(
   knex: Knex,
   phase: 'webhook_outbox' | 'webhook_dedupe',
-  run: { budget: number; batchSize: number; cutoffMs: number; label: string },
+  run: { budget: number; batchSize: number; streams: number; cutoffMs: number; label: string },
 ): Promise<Row> {
   const { budget, batchSize } = run;
   const dialect = dialectOf(knex);
@@ -241,6 +261,7 @@ async function prunePhase(
   const options = {
     cutoffMs: run.cutoffMs,
     batchSize,
+    streams: run.streams,
     signal: controller.signal,
     onProgress: (p: { done: number }) => {
       firstReportMs ??= performance.now();
@@ -256,7 +277,7 @@ async function prunePhase(
   const countMs = (firstReportMs ?? started) - started;
   const rate = deleted / ((ended - (firstReportMs ?? started)) / 1000);
   return {
-    what: `prune ${phase === 'webhook_outbox' ? 'done rows' : 'dedupe rows'} (${run.label}, batches of ${batchSize})`,
+    what: `prune ${phase === 'webhook_outbox' ? 'done rows' : 'dedupe rows'} (${run.label}, batches of ${batchSize}, ${run.streams} at once)`,
     ms: ended - started,
     plan: await planOf(knex, statements),
     note: `${deleted} rows, ${Math.round(rate)} rows/s; ${countMs.toFixed(0)} ms to count before the first batch`,
