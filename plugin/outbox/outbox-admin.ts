@@ -72,10 +72,11 @@ export const MAX_REPLAY_IDS = 1000;
 export const DEFAULT_BATCH_SIZE = 1000;
 const MAX_BATCH_SIZE = 100_000;
 /**
- * DELETE batches a prune keeps in flight. One by default: at 1,460,000 rows with a 128 MiB buffer
- * pool (docs/dba.md, "At scale") one stream pruned 7,500 done rows/s with ingest's p99 at 1.4× its
- * idle value; two or three streams gained 10–17 % but took ingest's p99 to 2.6–3.8×. More streams
- * suit a one-off large prune in a quiet hour. SQLite runs one statement at a time whatever this says.
+ * DELETE batches a prune keeps in flight. One by default: with a 128 MiB buffer pool one stream
+ * deletes done rows at 11,700–14,700 rows/s at 1.3–1.4M rows beside live ingest (docs/dba.md, "At
+ * scale"), and in an earlier round (before migration 20261202001200) two or three streams gained
+ * only 10–17 % while taking ingest's p99 to 2.6–3.8× its idle value. More streams suit a one-off
+ * large prune in a quiet hour. SQLite runs one statement at a time whatever this says.
  */
 export const DEFAULT_PRUNE_STREAMS = 1;
 export const MAX_PRUNE_STREAMS = 8;

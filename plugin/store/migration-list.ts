@@ -15,6 +15,7 @@ import * as indexAdminLists from '../../migrations/20261202000600_index_outbox_a
 import * as addHandlersStartedAt from '../../migrations/20261202000800_add_webhook_outbox_handlers_started_at.js';
 import * as addPayloadFormat from '../../migrations/20261202001010_add_webhook_outbox_payload_format.js';
 import * as dropEventIdIndex from '../../migrations/20261202001100_drop_webhook_outbox_event_id_index.js';
+import * as indexOpenEventsOnly from '../../migrations/20261202001200_index_open_events_only.js';
 
 export interface NamedMigration {
   name: string;
@@ -44,4 +45,5 @@ export const webhookMigrations: readonly NamedMigration[] = Object.freeze([
   { name: '20261202000800_add_webhook_outbox_handlers_started_at', ...addHandlersStartedAt },
   { name: '20261202001010_add_webhook_outbox_payload_format', ...addPayloadFormat },
   { name: '20261202001100_drop_webhook_outbox_event_id_index', ...dropEventIdIndex },
+  { name: '20261202001200_index_open_events_only', ...indexOpenEventsOnly },
 ]);

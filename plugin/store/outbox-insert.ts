@@ -249,7 +249,8 @@ async function claimedRowIds(trx: StatementSession, dialect: Dialect, rows: read
     const { sql, bindings } = trx.builder(OUTBOX_TABLE)
       .select('id', 'event_id')
       .where({ partner, status: 'processing', locked_by: lockedBy })
-      .whereIn('event_id', eventIds)
+      // open_event_id is event_id while a row is unfinished, and the column idx_webhook_outbox_open_event indexes.
+      .whereIn('open_event_id', eventIds)
       .toSQL();
     for (const row of dialect.rawRows<{ id: number | string; event_id: string }>(await trx.raw(sql, bindings))) ids.set(keyOf({ partner, eventId: row.event_id }), Number(row.id));
   }

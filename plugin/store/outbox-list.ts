@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { OutboxStatus } from '../types.js';
 import type { Dialect } from './dialect.js';
 import { OUTBOX_TABLE } from './outbox-insert.js';
+import { filteredSource } from './outbox-page.js';
 import { DETAIL_COLUMNS, toRowDetail, toRowView, VIEW_COLUMNS, type OutboxRowDetail, type OutboxRowView, type RawDetailRow, type RawViewRow } from './outbox-rows.js';
 
 export interface ListFilter {
@@ -18,7 +19,7 @@ export interface ListFilter {
  * however old or rare the matching rows are.
  */
 export async function listOutboxRows(knex: Knex, dialect: Dialect, filter: ListFilter): Promise<OutboxRowView[]> {
-  let query = knex(OUTBOX_TABLE).select(VIEW_COLUMNS).orderBy('id', 'desc').limit(filter.limit).options(dialect.readOptions);
+  let query = filteredSource(knex, dialect, filter).select(VIEW_COLUMNS).orderBy('id', 'desc').limit(filter.limit).options(dialect.readOptions);
   if (filter.status) query = query.where('status', filter.status);
   if (filter.partner) query = query.where('partner', filter.partner);
   if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);

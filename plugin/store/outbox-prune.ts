@@ -86,10 +86,15 @@ export async function countFinished(knex: Knex, status: FinishedStatus, cutoffMs
 
 export type DedupeKey = [partner: string, eventId: string];
 
-/** Dedupe rows whose event has no outbox row other than a done one (the anti-join of both walks). */
+/**
+ * Dedupe rows whose event has no outbox row other than a done one (the anti-join of both walks).
+ * `open_event_id` is the event id of an unfinished row and NULL for a done one, and
+ * idx_webhook_outbox_open_event (partner, open_event_id) indexes exactly that (migration
+ * 20261202001200): each probe is one index dive that never reads an outbox row.
+ */
 function expiredDedupe(source: Knex.QueryBuilder, cutoffMs: number): Knex.QueryBuilder {
   return source
-    .leftJoin({ o: OUTBOX_TABLE }, (on) => on.on('o.partner', 'd.partner').andOn('o.event_id', 'd.event_id').andOnVal('o.status', '<>', 'done'))
+    .leftJoin({ o: OUTBOX_TABLE }, (on) => on.on('o.partner', 'd.partner').andOn('o.open_event_id', 'd.event_id'))
     .where('d.received_at', '<', toDbTime(cutoffMs))
     .whereNull('o.id');
 }
@@ -97,7 +102,7 @@ function expiredDedupe(source: Knex.QueryBuilder, cutoffMs: number): Knex.QueryB
 /**
  * Dedupe rows received before the cutoff whose event has no outbox row other than a done one, oldest
  * first, read along idx_webhook_dedupe_received. Written as an anti-join (LEFT JOIN ... IS NULL) so
- * that each candidate costs one probe of idx_webhook_outbox_event: MariaDB materialized the
+ * that each candidate costs one probe of idx_webhook_outbox_open_event: MariaDB materialized the
  * equivalent NOT EXISTS, rebuilding the set of every unfinished outbox row for each batch (issue 16:
  * 510 rows/s). Best when few rows are expired (the hourly run): it reads only those. Each one is a
  * random primary-key page, though (event ids are random), so a large prune walks the key instead.
@@ -120,7 +125,7 @@ export async function selectExpiredDedupe(
 /**
  * The same rows in primary-key order, for a prune that finds many rows expired (a first prune of a
  * big table): the batch's rows then share primary-key pages, and the anti-join's probes walk
- * idx_webhook_outbox_event in the same (partner, event_id) order, so both are read page by page
+ * idx_webhook_outbox_open_event in the same (partner, event id) order, so both are read page by page
  * instead of one random page per row (issue 16: 805 rows/s at 2,000,000 rows). A batch reads the
  * unexpired rows between them too, which is why this is for a large expired share only. The
  * primary key is named on MySQL/MariaDB: with a wide received_at range the optimizer may otherwise

@@ -45,6 +45,8 @@ async function main(): Promise<void> {
         UTC_TIMESTAMP(3) - INTERVAL (? - seq) SECOND,
         CASE WHEN seq % 1000 = 3 THEN NULL ELSE UTC_TIMESTAMP(3) - INTERVAL (? - seq) SECOND END
       FROM seq_1_to_${ROWS}`, [...PARTNERS, ROWS, ROWS, ROWS]);
+    // Each event's dedupe row, as ingest writes it (same received_at): the event-id search finds done events through it.
+    await knex.raw('INSERT INTO webhook_dedupe (partner, event_id, received_at) SELECT partner, event_id, received_at FROM webhook_outbox');
     console.log(`seeded ${ROWS.toLocaleString()} outbox rows in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
     await knex.raw('ANALYZE TABLE webhook_outbox');
 

@@ -79,9 +79,11 @@ describeEachDatabase('admin API for the page', (db) => {
 
   it('pages the outbox newest first by keyset, each row exactly once, with every filter', async () => {
     await db().knex('webhook_outbox').del();
+    // With their dedupe rows, as ingest writes them: a done event is found by id through its dedupe row.
+    await db().knex('webhook_dedupe').del();
     const ids: number[] = [];
     for (let i = 0; i < 7; i += 1) {
-      ids.push(await seedOutboxRow(db().knex, { partner: i % 2 ? 'acme' : 'beta', eventId: `page-${i}`, eventType: i < 3 ? 'old.kind' : 'new.kind', status: i === 6 ? 'dead' : 'done', ageMs: (7 - i) * 60_000 }));
+      ids.push(await seedOutboxRow(db().knex, { partner: i % 2 ? 'acme' : 'beta', eventId: `page-${i}`, eventType: i < 3 ? 'old.kind' : 'new.kind', status: i === 6 ? 'dead' : 'done', ageMs: (7 - i) * 60_000, dedupe: true }));
     }
     const seen: number[] = [];
     let before: number | null | undefined;

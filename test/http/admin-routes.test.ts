@@ -132,12 +132,13 @@ describeEachDatabase('admin routes', (db) => {
     }
   });
 
-  // Issue 16: nothing indexes event_id alone; a search without a partner looks in every partner's
-  // (partner, event_id) entries, including partners that no longer exist.
-  it('finds an event id under every partner that has it, newest first, and counts the same rows', async () => {
-    const older = await seedOutboxRow(db().knex, { partner: 'acme', eventId: 'shared-id', status: 'done' });
-    await seedOutboxRow(db().knex, { partner: 'beta', eventId: 'other-id', status: 'pending' });
-    const newer = await seedOutboxRow(db().knex, { partner: 'gone-partner', eventId: 'shared-id', status: 'dead' });
+  // Issue 16: nothing indexes event_id for every row. A search finds an unfinished event through
+  // (partner, open_event_id) and a done one through its dedupe row, under every partner with rows,
+  // including partners that no longer exist. Rows are seeded with their dedupe rows, as ingest writes them.
+  it('finds an event id under every partner that has it, done or not, newest first, and counts the same rows', async () => {
+    const older = await seedOutboxRow(db().knex, { partner: 'acme', eventId: 'shared-id', status: 'done', dedupe: true });
+    await seedOutboxRow(db().knex, { partner: 'beta', eventId: 'other-id', status: 'pending', dedupe: true });
+    const newer = await seedOutboxRow(db().knex, { partner: 'gone-partner', eventId: 'shared-id', status: 'dead', dedupe: true });
     const found = await admin('GET', '/outbox?eventId=shared-id');
     expect(found.status).to.equal(200);
     expect((found.body.rows as Array<{ id: number; partner: string }>).map((r) => [r.id, r.partner])).to.deep.equal([

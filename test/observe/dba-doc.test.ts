@@ -42,10 +42,10 @@ if (databaseKinds().includes('mysql')) {
       const { knex } = database;
       await seedOutboxRow(knex, { partner: 'acme', eventId: 'dba-dead-1', status: 'dead', attempts: 10, dedupe: true });
       await seedOutboxRow(knex, { partner: 'acme', eventId: 'dba-dead-2', status: 'dead', attempts: 10, dedupe: true });
-      await seedOutboxRow(knex, { partner: 'beta', eventId: 'dba-dead-3', status: 'dead', attempts: 10 });
+      await seedOutboxRow(knex, { partner: 'beta', eventId: 'dba-dead-3', status: 'dead', attempts: 10, dedupe: true });
       await seedOutboxRow(knex, { partner: 'acme', eventId: 'dba-pending', status: 'pending', ageMs: 120_000, dueInMs: 3_600_000 });
       await seedOutboxRow(knex, { partner: 'beta', eventId: 'dba-processing', status: 'processing' });
-      await seedOutboxRow(knex, { partner: 'acme', eventId: 'dba-done', status: 'done', ageMs: 60_000 });
+      await seedOutboxRow(knex, { partner: 'acme', eventId: 'dba-done', status: 'done', ageMs: 60_000, dedupe: true });
       await host.plugin.start();
     });
     after(async () => {
@@ -67,9 +67,9 @@ if (databaseKinds().includes('mysql')) {
       expect(oldest!.map((r) => r.event_id)).to.deep.equal(['dba-pending']);
       expect(Number(oldest![0]!.overdue_seconds)).to.equal(0);
       const byEventId = sqlBlocks().find((b) => b.includes('AS p'));
-      for (const [eventId, partner] of [['dba-dead-3', 'beta'], ['dba-pending', 'acme']] as const) {
+      for (const [eventId, partner, status] of [['dba-dead-3', 'beta', 'dead'], ['dba-done', 'acme', 'done']] as const) {
         const [found] = (await database.knex.raw(byEventId!.replace("'evt_123'", `'${eventId}'`))) as [Array<Record<string, unknown>>];
-        expect(found.map((r) => [r.partner, r.status]), eventId).to.deep.equal([[partner, eventId === 'dba-dead-3' ? 'dead' : 'pending']]);
+        expect(found.map((r) => [r.partner, r.status]), eventId).to.deep.equal([[partner, status]]);
       }
     });
 
