@@ -29,8 +29,9 @@ export const PAGE_COLUMNS = [
  * The outbox table, with an index named where the optimizer goes wrong; the admin page's list and
  * `outbox list` both read through it. With status and partner both given, MariaDB's optimizer may
  * intersect (status, id) and (partner, id), or (status, id) and (status, partner), and sort the
- * result: over a second on a million rows (1.3 s for one partner's 20,000 dead rows at 2,000,000). (status, partner) with its
- * implicit id suffix answers the page in index order, so it is named explicitly on MySQL/MariaDB.
+ * result: over a second on a million rows (1.3 s for one partner's 20,000 dead rows at 2,000,000).
+ * (status, partner) with its implicit id suffix answers the page in index order, so it is named
+ * explicitly on MySQL/MariaDB.
  */
 export function filteredSource(knex: Knex, dialect: Dialect | undefined, filter: { status?: string | undefined; partner?: string | undefined; eventId?: string | undefined }): Knex.QueryBuilder {
   if (dialect?.name === 'mysql' && filter.status !== undefined && filter.partner !== undefined && filter.eventId === undefined) {

@@ -151,6 +151,16 @@ describeEachDatabase('admin routes', (db) => {
     expect((await admin('GET', '/outbox?eventId=no-such-id')).body).to.deep.equal({ rows: [], next: null });
   });
 
+  // The done path of that search rests on ingest writing an event's dedupe row and outbox row with
+  // one received_at: an event that came through the real receive path is found once it is done.
+  it('finds by id an event received through the receive route once it is done', async () => {
+    const request = signedPost('hmac-sha256', SECRET, { id: 'received-then-done', type: 'contact.updated' });
+    expect((await post(host.url('acme'), request)).status).to.equal(202);
+    await db().knex('webhook_outbox').where({ event_id: 'received-then-done' }).update({ status: 'done', locked_by: null, locked_until: null });
+    const found = await admin('GET', '/outbox?eventId=received-then-done');
+    expect((found.body.rows as Array<{ partner: string; status: string }>).map((r) => [r.partner, r.status])).to.deep.equal([['acme', 'done']]);
+  });
+
   it('shows one row with its payload and redacted headers, never a signature', async () => {
     const listed = await admin('GET', '/outbox?partner=acme&status=pending');
     const { id } = (listed.body.rows as Array<{ id: number }>)[0]!;
